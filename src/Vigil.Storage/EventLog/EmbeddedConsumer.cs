@@ -1,0 +1,139 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Vigil.Domain;
+using Vigil.Domain.Log;
+using Vigil.Storage.Sqlite;
+using Vigil.Storage.Writes;
+
+namespace Vigil.Storage.EventLog;
+
+/// <summary>
+/// The single member of an embedded consumer group: it owns every partition of its topics, reads them through its
+/// own connection (WAL readers never block the writer), and serves partitions round-robin so one busy patient
+/// cannot starve the others.
+/// </summary>
+internal sealed class EmbeddedConsumer : ILogConsumer
+{
+    private readonly EmbeddedEventLog _log;
+    private readonly string _groupId;
+    private readonly (string Topic, int Partition)[] _assignment;
+    private readonly long[] _position;   // next offset to read, per assigned partition
+    private readonly long[] _committed;  // next offset the group resumes from, per assigned partition
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _read;
+    private readonly Action _leave;
+    private int _next;
+
+    public EmbeddedConsumer(EmbeddedEventLog log, SqliteDatabase db, string groupId, IReadOnlyList<string> topics, Action leave)
+    {
+        _log = log;
+        _groupId = groupId;
+        _leave = leave;
+        _assignment = topics.SelectMany(t => Enumerable.Range(0, log.PartitionCount(t)).Select(p => (t, p))).ToArray();
+        _position = new long[_assignment.Length];
+        _committed = new long[_assignment.Length];
+        _connection = db.Open();
+
+        var stored = _connection.Query<(string Topic, long Partition, long NextOffset)>(
+                "SELECT topic, partition, next_offset FROM consumer_offsets WHERE group_id = @groupId", new { groupId })
+            .ToDictionary(r => (r.Topic, (int)r.Partition), r => r.NextOffset);
+        for (var i = 0; i < _assignment.Length; i++)
+        {
+            _position[i] = _committed[i] = stored.GetValueOrDefault(_assignment[i]);
+        }
+
+        _read = _connection.CreateCommand();
+        _read.CommandText = "SELECT seq, key, payload FROM log WHERE topic = $topic AND partition = $partition AND seq >= $from ORDER BY seq LIMIT $limit";
+        foreach (var name in new[] { "$topic", "$partition", "$from", "$limit" })
+        {
+            _read.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        _read.Prepare();
+    }
+
+    public async ValueTask<ConsumedBatch> ReceiveAsync(int maxMessages, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var wake = _log.Appended.WaitTask;
+            for (var n = 0; n < _assignment.Length; n++)
+            {
+                var i = (_next + n) % _assignment.Length;
+                var (topic, partition) = _assignment[i];
+                if (Volatile.Read(ref _log.HighWaterMarks(topic)[partition]) < _position[i])
+                {
+                    continue;
+                }
+
+                var messages = Read(topic, partition, _position[i], maxMessages);
+                if (messages.Count == 0)
+                {
+                    continue;
+                }
+
+                _position[i] = messages[^1].Offset + 1;
+                _next = i + 1;
+                return new ConsumedBatch(topic, partition, messages);
+            }
+
+            await wake.WaitAsync(cancellationToken);
+        }
+    }
+
+    private List<ConsumedMessage> Read(string topic, int partition, long from, int limit)
+    {
+        _read.Parameters[0].Value = topic;
+        _read.Parameters[1].Value = partition;
+        _read.Parameters[2].Value = from;
+        _read.Parameters[3].Value = limit;
+        var messages = new List<ConsumedMessage>(Math.Min(limit, 256));
+        using var reader = _read.ExecuteReader();
+        while (reader.Read())
+        {
+            messages.Add(new ConsumedMessage(topic, partition, reader.GetInt64(0), reader.GetString(1), (byte[])reader.GetValue(2)));
+        }
+
+        return messages;
+    }
+
+    public void Commit(WriteContext ctx, ConsumedBatch batch)
+    {
+        var index = IndexOf(batch);
+        var next = batch.NextOffset;
+        using var command = ctx.CreateCommand("""
+            INSERT INTO consumer_offsets (group_id, topic, partition, next_offset, updated_at)
+            VALUES (@g, @t, @p, @o, @now)
+            ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at
+            """);
+        command.Parameters.Add(new SqliteParameter("@g", _groupId));
+        command.Parameters.Add(new SqliteParameter("@t", batch.Topic));
+        command.Parameters.Add(new SqliteParameter("@p", batch.Partition));
+        command.Parameters.Add(new SqliteParameter("@o", next));
+        command.Parameters.Add(new SqliteParameter("@now", EventTime.ToMicros(ctx.Now)));
+        command.ExecuteNonQuery();
+        ctx.OnCommitted(() => Volatile.Write(ref _committed[index], Math.Max(Volatile.Read(ref _committed[index]), next)));
+    }
+
+    public void Rewind(ConsumedBatch batch)
+    {
+        var index = IndexOf(batch);
+        _position[index] = Volatile.Read(ref _committed[index]);
+    }
+
+    private int IndexOf(ConsumedBatch batch)
+    {
+        var index = Array.IndexOf(_assignment, (batch.Topic, batch.Partition));
+        return index >= 0 ? index : throw new InvalidOperationException($"{batch.Topic}/{batch.Partition} is not assigned to this consumer.");
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _read.Dispose();
+        _connection.Dispose();
+        _leave();
+        return ValueTask.CompletedTask;
+    }
+}

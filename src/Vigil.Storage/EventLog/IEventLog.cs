@@ -1,0 +1,45 @@
+using Vigil.Domain.Log;
+using Vigil.Storage.Writes;
+
+namespace Vigil.Storage.EventLog;
+
+/// <summary>
+/// Vigil's durable, partitioned event log (shared/DESIGN.md). Messages are appended inside the write transaction
+/// that causes them, so a change and its event are durable together or not at all; consumers record their position
+/// inside the transaction of their own effects, so each message's effects happen exactly once. Two implementations:
+/// the embedded log in SQLite, and Kafka fed from an outbox.
+/// </summary>
+public interface IEventLog
+{
+    /// <summary>The number of partitions of <paramref name="topic"/>; a key always maps to the same one.</summary>
+    int PartitionCount(string topic);
+
+    /// <summary>Appends messages as part of the write job's transaction; consumers see them once it commits.</summary>
+    void Append(WriteContext ctx, IReadOnlyList<LogMessage> messages);
+
+    /// <summary>Joins consumer group <paramref name="groupId"/> on <paramref name="topics"/>, resuming from the group's committed offsets.</summary>
+    ILogConsumer Subscribe(string groupId, IReadOnlyList<string> topics);
+}
+
+/// <summary>One member of a consumer group.</summary>
+public interface ILogConsumer : IAsyncDisposable
+{
+    /// <summary>
+    /// Waits (without polling) until an assigned partition has messages past this consumer's position and returns up to
+    /// <paramref name="maxMessages"/> of them from that one partition, in offset order; the position moves past them.
+    /// </summary>
+    ValueTask<ConsumedBatch> ReceiveAsync(int maxMessages, CancellationToken cancellationToken);
+
+    /// <summary>Records, in the write job's transaction, that the group has handled <paramref name="batch"/>.</summary>
+    void Commit(WriteContext ctx, ConsumedBatch batch);
+
+    /// <summary>Moves the position of the batch's partition back to the last committed offset (after a failed effect).</summary>
+    void Rewind(ConsumedBatch batch);
+}
+
+/// <summary>Messages from one partition, in offset order.</summary>
+public sealed record ConsumedBatch(string Topic, int Partition, IReadOnlyList<ConsumedMessage> Messages)
+{
+    /// <summary>The offset the group resumes from once this batch is committed.</summary>
+    public long NextOffset => Messages[^1].Offset + 1;
+}

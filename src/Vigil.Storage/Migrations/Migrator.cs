@@ -1,0 +1,74 @@
+using System.Data.Common;
+using System.Diagnostics;
+using Dapper;
+
+namespace Vigil.Storage.Migrations;
+
+/// <summary>
+/// Flyway's model: migrations are applied in version order, each in its own transaction, and recorded with their
+/// checksum in <c>schema_history</c>. An applied migration whose script has since changed is refused, as is a
+/// database that has migrations this build does not know (it was written by a newer Vigil).
+/// </summary>
+public static class Migrator
+{
+    public sealed record Applied(int Version, string Description, long ExecutionMs);
+
+    private sealed record HistoryRow(long Version, string Description, string Checksum);
+
+    public static IReadOnlyList<Applied> Migrate(DbConnection connection, IReadOnlyList<Migration> migrations, TimeProvider? clock = null)
+    {
+        clock ??= TimeProvider.System;
+        connection.Execute("""
+            CREATE TABLE IF NOT EXISTS schema_history (
+                version INTEGER PRIMARY KEY,
+                description TEXT NOT NULL,
+                checksum TEXT NOT NULL,
+                applied_at TEXT NOT NULL,
+                execution_ms INTEGER NOT NULL
+            )
+            """);
+
+        var history = connection.Query<HistoryRow>("SELECT version, description, checksum FROM schema_history ORDER BY version")
+            .ToDictionary(r => (int)r.Version);
+        var known = migrations.ToDictionary(m => m.Version);
+
+        foreach (var row in history.Values)
+        {
+            if (!known.TryGetValue((int)row.Version, out var migration))
+            {
+                throw new MigrationException(
+                    $"The database has migration V{row.Version} ({row.Description}), which this Vigil does not know: it was migrated by a newer version.");
+            }
+
+            if (migration.Checksum != row.Checksum)
+            {
+                throw new MigrationException(
+                    $"Migration V{row.Version} ({row.Description}) was changed after it was applied: recorded checksum {row.Checksum}, script checksum {migration.Checksum}. Applied migrations must never be edited; add a new migration instead.");
+            }
+        }
+
+        var applied = new List<Applied>();
+        foreach (var migration in migrations.Where(m => !history.ContainsKey(m.Version)))
+        {
+            var watch = Stopwatch.StartNew();
+            using var tx = connection.BeginTransaction();
+            try
+            {
+                connection.Execute(migration.Sql, transaction: tx);
+                connection.Execute(
+                    "INSERT INTO schema_history (version, description, checksum, applied_at, execution_ms) VALUES (@v, @d, @c, @at, @ms)",
+                    new { v = migration.Version, d = migration.Description, c = migration.Checksum, at = clock.GetUtcNow().ToString("O"), ms = watch.ElapsedMilliseconds },
+                    tx);
+                tx.Commit();
+            }
+            catch (DbException e)
+            {
+                throw new MigrationException($"Migration V{migration.Version} ({migration.Description}) failed and was rolled back: {e.Message}");
+            }
+
+            applied.Add(new Applied(migration.Version, migration.Description, watch.ElapsedMilliseconds));
+        }
+
+        return applied;
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Data.Sqlite;
+
+namespace Vigil.Storage.Sqlite;
+
+/// <summary>
+/// The embedded database: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a committed transaction is on
+/// disk (WAL fsynced) before the commit returns, and survives kill -9 and power loss.
+/// </summary>
+public sealed class SqliteDatabase
+{
+    static SqliteDatabase() => SQLitePCL.Batteries_V2.Init();
+
+    public SqliteDatabase(string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        Path = System.IO.Path.Combine(dataDirectory, "vigil.db");
+        ConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    public string ConnectionString { get; }
+
+    /// <summary>Opens a connection with Vigil's pragmas applied.</summary>
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(ConnectionString);
+        connection.Open();
+        using var pragmas = connection.CreateCommand();
+        // journal_mode=WAL is persistent in the file; synchronous is per connection and must be set on each.
+        pragmas.CommandText = """
+            PRAGMA journal_mode=WAL;
+            PRAGMA synchronous=FULL;
+            PRAGMA foreign_keys=ON;
+            PRAGMA busy_timeout=10000;
+            PRAGMA temp_store=MEMORY;
+            PRAGMA cache_size=-65536;
+            """;
+        pragmas.ExecuteNonQuery();
+        return connection;
+    }
+
+    public Task<SqliteConnection> OpenAsync() => Task.FromResult(Open());
+}

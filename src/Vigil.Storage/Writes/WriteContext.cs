@@ -1,0 +1,60 @@
+using System.Data.Common;
+
+namespace Vigil.Storage.Writes;
+
+/// <summary>
+/// What a write job sees: the writer's connection and the open group transaction, the time the job started, and a
+/// place to register work that must run only once the job's changes are durable (waking consumers, dropping caches).
+/// </summary>
+public sealed class WriteContext
+{
+    private readonly Dictionary<string, object> _cache;
+    private List<Action>? _afterCommit;
+
+    internal WriteContext(DbConnection connection, DbTransaction transaction, DateTimeOffset now, Dictionary<string, object> cache)
+    {
+        Connection = connection;
+        Transaction = transaction;
+        Now = now;
+        _cache = cache;
+    }
+
+    public DbConnection Connection { get; }
+
+    public DbTransaction Transaction { get; }
+
+    public DateTimeOffset Now { get; }
+
+    /// <summary>Runs <paramref name="action"/> after the transaction holding this job has committed (never if it did not).</summary>
+    public void OnCommitted(Action action) => (_afterCommit ??= []).Add(action);
+
+    /// <summary>A command prepared once per writer connection and reused across transactions (the hot ingest path).</summary>
+    public DbCommand Prepared(string key, Func<DbConnection, DbCommand> create)
+    {
+        if (!_cache.TryGetValue(key, out var cached))
+        {
+            var created = create(Connection);
+            created.Prepare();
+            _cache[key] = cached = created;
+        }
+
+        var command = (DbCommand)cached;
+        command.Transaction = Transaction;
+        return command;
+    }
+
+    public DbCommand CreateCommand(string sql)
+    {
+        var command = Connection.CreateCommand();
+        command.Transaction = Transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    internal List<Action>? TakeAfterCommit()
+    {
+        var actions = _afterCommit;
+        _afterCommit = null;
+        return actions;
+    }
+}
