@@ -8,12 +8,14 @@ namespace Vigil.Storage.Writes;
 /// once per writer connection and chunk size. One statement per row would spend most of the ingest time in the
 /// driver; this is the SQLite bulk path of DESIGN.md.
 /// </summary>
-public sealed class MultiRowInsert<T>(string table, string[] columns, Action<T, object?[]> toValues, int rowsPerStatement = 100)
+public sealed class MultiRowInsert<T>(string table, string[] columns, Action<T, object?[]> toValues, string suffix = "", int rowsPerStatement = 100)
 {
-    private readonly string _key = $"insert:{table}:";
+    private readonly string _key = $"insert:{table}:{suffix}:";
 
-    public void Execute(WriteContext ctx, IReadOnlyList<T> rows)
+    /// <summary>Inserts <paramref name="rows"/>; returns the number of rows the database reports changed.</summary>
+    public int Execute(WriteContext ctx, IReadOnlyList<T> rows)
     {
+        var changed = 0;
         var values = new object?[columns.Length];
         for (var start = 0; start < rows.Count; start += rowsPerStatement)
         {
@@ -29,8 +31,10 @@ public sealed class MultiRowInsert<T>(string table, string[] columns, Action<T, 
                 }
             }
 
-            command.ExecuteNonQuery();
+            changed += command.ExecuteNonQuery();
         }
+
+        return changed;
     }
 
     private DbCommand Create(DbConnection connection, int count)
@@ -52,7 +56,7 @@ public sealed class MultiRowInsert<T>(string table, string[] columns, Action<T, 
             sql.Append(')');
         }
 
-        command.CommandText = sql.ToString();
+        command.CommandText = sql.Append(suffix).ToString();
         return command;
     }
 }

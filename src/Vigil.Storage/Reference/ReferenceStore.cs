@@ -1,0 +1,34 @@
+using System.Text.Json;
+using Vigil.Domain;
+using Vigil.Domain.Log;
+using Vigil.Storage.EventLog;
+using Vigil.Storage.Sqlite;
+using Vigil.Storage.Writes;
+
+namespace Vigil.Storage.Reference;
+
+/// <summary>
+/// Customers, departments, patients and devices. Every change appends a change event to <c>reference.changes</c> in
+/// the same transaction (change data capture without a separate CDC tool): enrichment joins readings against it.
+/// Every query names the customer, so one tenant's rows are unreachable from another's.
+/// </summary>
+public sealed partial class ReferenceStore(SqliteDatabase db, IEventLog log)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private void AppendChange<T>(WriteContext ctx, string entity, string op, string customerId, string id, string key, T data)
+    {
+        var body = new ReferenceChange<T>(entity, op, customerId, id, data);
+        var payload = Envelope.Encode(Identifiers.New(), $"{entity}.{op}", key, ctx.Now, null, body,
+            static (w, b) => JsonSerializer.Serialize(w, b, Json));
+        log.Append(ctx, [new LogMessage(Topics.ReferenceChanges, key, payload)]);
+    }
+
+    private sealed record ReferenceChange<T>(string Entity, string Op, string CustomerId, string Id, T Data);
+
+    private Microsoft.Data.Sqlite.SqliteConnection Read() => db.Open();
+
+    private static long Micros(DateTimeOffset t) => EventTime.ToMicros(t);
+
+    private static DateTimeOffset Time(long micros) => EventTime.FromMicros(micros);
+}
