@@ -78,7 +78,7 @@ public sealed class ApiKeyStore(SqliteDatabase db)
     }
 
     /// <summary>Splits <c>vgl_{id}_{secret}</c>; false for anything else.</summary>
-    public static bool TryParse(string key, out string id, out string secret)
+    public static bool TryParseKey(string key, out string id, out string secret)
     {
         id = secret = "";
         var parts = key.Split('_', 3);

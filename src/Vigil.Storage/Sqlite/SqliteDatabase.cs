@@ -8,7 +8,13 @@ namespace Vigil.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase
 {
-    static SqliteDatabase() => SQLitePCL.Batteries_V2.Init();
+    static SqliteDatabase()
+    {
+        SQLitePCL.Batteries_V2.Init();
+
+        // Columns are snake_case, C# names PascalCase: let Dapper map created_at to CreatedAt.
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+    }
 
     public SqliteDatabase(string dataDirectory)
     {

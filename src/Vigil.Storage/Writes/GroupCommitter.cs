@@ -106,7 +106,7 @@ public sealed class GroupCommitter : IAsyncDisposable
         var done = new List<(WriteJob Job, List<Action>? AfterCommit)>(group.Count);
         foreach (var job in group)
         {
-            var ctx = new WriteContext(connection, transaction, _clock.GetUtcNow(), cache);
+            var ctx = new WriteContext(connection, transaction, Domain.EventTime.Truncate(_clock.GetUtcNow()), cache);
             Execute(savepoints, "SAVEPOINT job");
             try
             {

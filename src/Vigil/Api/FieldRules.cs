@@ -1,0 +1,76 @@
+using System.Globalization;
+using Vigil.Domain;
+
+namespace Vigil.Api;
+
+/// <summary>Small field checks shared by the reference-data endpoints; each adds a field error naming the rule.</summary>
+public static class FieldRules
+{
+    public static string? Id(string? value, string field, List<FieldError> errors)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!Identifiers.IsValid(value))
+        {
+            errors.Add(new FieldError(null, field, Identifiers.Rule));
+        }
+
+        return value;
+    }
+
+    public static string Text(string? value, string field, int maxLength, List<FieldError> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add(new FieldError(null, field, "is required"));
+            return "";
+        }
+
+        if (value.Length > maxLength)
+        {
+            errors.Add(new FieldError(null, field, $"must be at most {maxLength} characters"));
+        }
+
+        return value.Trim();
+    }
+
+    public static string? OptionalText(string? value, string field, int maxLength, List<FieldError> errors) =>
+        value is null ? null : Text(value, field, maxLength, errors);
+
+    public static string? Date(string? value, string field, DateTimeOffset now, List<FieldError> errors)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            errors.Add(new FieldError(null, field, "must be a date as YYYY-MM-DD"));
+        }
+        else if (date > DateOnly.FromDateTime(now.UtcDateTime.AddDays(1)) || date.Year < 1880)
+        {
+            errors.Add(new FieldError(null, field, "must be a real date of birth (not in the future, not before 1880)"));
+        }
+
+        return value;
+    }
+
+    public static string OneOf(string? value, string field, IReadOnlyList<string> allowed, string fallback, List<FieldError> errors)
+    {
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (!allowed.Contains(value))
+        {
+            errors.Add(new FieldError(null, field, $"must be one of {string.Join(", ", allowed.Select(a => $"'{a}'"))}"));
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Options;
+using Vigil.Api.Ingest;
+using Vigil.Domain;
+using Vigil.Domain.Readings;
+using Vigil.Hosting;
+using Vigil.Security;
+using Vigil.Storage.Readings;
+using Vigil.Storage.Writes;
+
+namespace Vigil.Api;
+
+/// <summary><c>POST /api/v1/readings</c> (one or a batch; 202 once durable) and a patient's readings in event-time order.</summary>
+public static class ReadingEndpoints
+{
+    public static RouteGroupBuilder MapReadings(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1").WithTags("Readings");
+        group.MapPost("/readings", PostAsync).RequireAuthorization(Access.Ingest)
+            .Produces<IngestRequest.Response>(StatusCodes.Status202Accepted)
+            .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(503);
+        group.MapGet("/patients/{patientId}/readings", QueryAsync).RequireAuthorization(Access.Read);
+        return group;
+    }
+
+    private static Task<IResult> PostAsync(
+        HttpContext http, GroupCommitter writer, ReadingStore store, IOptions<VigilOptions> options, TimeProvider clock, CancellationToken cancellationToken) =>
+        IngestRequest.HandleAsync<ReadingInput, Reading>(
+            http, options.Value, clock.GetUtcNow(), ReadingJson.Parse, ReadingValidator.Validate,
+            (tenant, readings, trace, ct) => writer.WriteAsync(ctx => store.Ingest(ctx, tenant, readings, trace), ct),
+            cancellationToken);
+
+    private static async Task<IResult> QueryAsync(
+        HttpContext http, ReadingStore store, string patientId, string? type, string? from, string? to, int? limit, string? cursor,
+        Storage.Reference.ReferenceStore reference, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        if (!Identifiers.IsValid(patientId) || await reference.GetPatientAsync(caller.Tenant, patientId) is null)
+        {
+            return Problems.NotFound($"Patient '{patientId}'");
+        }
+
+        var errors = new List<FieldError>();
+        VitalType? vital = null;
+        if (type is not null && !VitalTypes.TryGetByName(type, out vital))
+        {
+            errors.Add(new FieldError(null, "type", $"'{type}' is not a known vital type"));
+        }
+
+        var fromTime = ParseTime(from, "from", errors);
+        var toTime = ParseTime(to, "to", errors);
+        var take = limit ?? 1000;
+        if (take is < 1 or > 10_000)
+        {
+            errors.Add(new FieldError(null, "limit", "must be between 1 and 10000"));
+        }
+
+        var after = cursor is null ? null : ReadingCursor.Parse(cursor);
+        if (cursor is not null && after is null)
+        {
+            errors.Add(new FieldError(null, "cursor", "is not a cursor this API returned"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var (items, next) = await store.QueryAsync(caller.Tenant, patientId, vital, fromTime, toTime, after, take, cancellationToken);
+        return TypedResults.Ok(new ReadingPage(items.Select(ReadingView.From).ToList(), next?.ToString()));
+    }
+
+    private static DateTimeOffset? ParseTime(string? text, string field, List<FieldError> errors)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var error = EventTime.TryParse(text, DateTimeOffset.MaxValue - EventTime.MaxClockSkew, out var value);
+        if (error is not null)
+        {
+            errors.Add(new FieldError(null, field, error));
+        }
+
+        return value;
+    }
+
+    public sealed record ReadingPage(IReadOnlyList<ReadingView> Items, string? NextCursor);
+}

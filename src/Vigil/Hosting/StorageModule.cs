@@ -1,0 +1,42 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Vigil.Storage.EventLog;
+using Vigil.Storage.Events;
+using Vigil.Storage.Migrations;
+using Vigil.Storage.Readings;
+using Vigil.Storage.Reference;
+using Vigil.Storage.Security;
+using Vigil.Storage.Sqlite;
+using Vigil.Storage.Writes;
+
+namespace Vigil.Hosting;
+
+/// <summary>The embedded storage: SQLite in the data directory, the group committer, the embedded event log and the stores.</summary>
+public static class StorageModule
+{
+    public static IHostApplicationBuilder AddVigilStorage(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<EventLogOptions>().BindConfiguration("EventLog").Validate(o => o.Partitions is >= 1 and <= 1024);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<VigilOptions>>().Value.DataDir));
+        builder.Services.TryAddSingleton(sp =>
+        {
+            var db = sp.GetRequiredService<SqliteDatabase>();
+            return new GroupCommitter(db.Open, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GroupCommitter>>());
+        });
+        builder.Services.TryAddSingleton<IEventLog, EmbeddedEventLog>();
+        builder.Services.AddSingleton<ReferenceStore>();
+        builder.Services.AddSingleton<ReadingStore>();
+        builder.Services.AddSingleton<EventStore>();
+        builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>Applies the embedded migrations; refuses to start on a database whose history does not match.</summary>
+    public static IReadOnlyList<Migrator.Applied> Migrate(SqliteDatabase db)
+    {
+        using var connection = db.Open();
+        return Migrator.Migrate(connection, Migration.Embedded("sqlite"));
+    }
+}

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Options;
+using Vigil.Api;
+using Vigil.Security;
+using Vigil.Storage.Sqlite;
+using Vigil.Storage.Writes;
+
+namespace Vigil.Hosting;
+
+/// <summary>Builds the Vigil web application: modules in, endpoints mapped, storage migrated before the first request.</summary>
+public static class VigilApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        builder.Configuration.AddEnvironmentVariables("VIGIL_");
+        builder.Services.AddOptions<VigilOptions>().BindConfiguration(VigilOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
+        builder.WebHost.UseKestrel(k => k.AddServerHeader = false);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.AddVigilStorage();
+        builder.AddVigilSecurity();
+        configure?.Invoke(builder);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:8080");
+        }
+
+        var app = builder.Build();
+        app.Use((context, next) => Problems.Handle(context, next));
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapVigilHealth();
+        app.MapOpenApi();
+        app.MapCustomers();
+        app.MapDepartments();
+        app.MapPatients();
+        app.MapDevices();
+        app.MapApiKeys();
+        app.MapReadings();
+        app.MapEvents();
+        return app;
+    }
+
+    /// <summary>Locks the data directory, migrates, creates the bootstrap key if needed, then serves until stopped.</summary>
+    public static async Task RunAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        await StartAsync(app, cancellationToken);
+        await app.WaitForShutdownAsync(cancellationToken);
+        await StopAsync(app);
+    }
+
+    public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        var options = app.Services.GetRequiredService<IOptions<VigilOptions>>().Value;
+        var dataLock = new DataDirectoryLock(options.DataDir);
+        app.Lifetime.ApplicationStopped.Register(dataLock.Dispose);
+        var applied = StorageModule.Migrate(app.Services.GetRequiredService<SqliteDatabase>());
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Vigil");
+        foreach (var m in applied)
+        {
+            logger.LogInformation("Applied migration V{Version} ({Description}) in {Ms} ms", m.Version, m.Description, m.ExecutionMs);
+        }
+
+        await BootstrapAdminKey.EnsureAsync(app.Services, cancellationToken);
+        await app.StartAsync(cancellationToken);
+        logger.LogInformation("Vigil is listening on {Urls} with data in {DataDir}", string.Join(", ", app.Urls), Path.GetFullPath(options.DataDir));
+    }
+
+    /// <summary>Stops taking requests, lets in-flight ones finish, then drains the writer so every acknowledged write is committed.</summary>
+    public static async Task StopAsync(WebApplication app)
+    {
+        await app.StopAsync();
+        await app.Services.GetRequiredService<GroupCommitter>().DisposeAsync();
+        await app.DisposeAsync();
+    }
+}
