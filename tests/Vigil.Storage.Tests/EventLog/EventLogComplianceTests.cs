@@ -84,6 +84,35 @@ public abstract class EventLogComplianceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_append_of_many_messages_is_delivered_whole_and_in_order()
+    {
+        // More rows than one multi-row INSERT statement holds, over several keys and so several partitions.
+        var messages = Enumerable.Range(0, 250).Select(i => Message($"patient-{i % 3}", "p", i)).ToList();
+        await AppendAsync(messages);
+        var consumer = Fixture.Subscribe("readers");
+
+        var received = Flatten(await ReceiveAsync(consumer, messages.Count, maxPerBatch: 100));
+
+        foreach (var key in Enumerable.Range(0, 3).Select(k => $"patient-{k}"))
+        {
+            received.Where(m => m.Key == key).Select(Body)
+                .ShouldBe(messages.Where(m => m.Key == key).Select(m => Body(m.Payload)));
+        }
+
+        ShouldBeInOffsetOrderPerPartition(received);
+        (await ReceiveUntilEndAsync(consumer)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Appending_no_messages_changes_nothing()
+    {
+        await AppendAsync([]);
+        var consumer = Fixture.Subscribe("readers");
+
+        (await ReceiveUntilEndAsync(consumer)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Nothing_is_lost_across_a_restart()
     {
         var messages = Enumerable.Range(0, 200).Select(i => Message($"patient-{i % 20}", "p", i)).ToList();
