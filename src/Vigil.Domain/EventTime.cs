@@ -1,16 +1,17 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Vigil.Domain;
 
 /// <summary>Event-time parsing and storage form: ISO 8601 with an explicit offset, kept as UTC microseconds.</summary>
-public static class EventTime
+public static partial class EventTime
 {
     /// <summary>How far ahead of the server's clock an event time may be (device clocks drift).</summary>
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
 
     private static readonly DateTimeOffset Earliest = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Parses an ISO 8601 time that names its offset ("Z" or "+01:00"); null reason on success.</summary>
+    /// <summary>Parses an RFC 3339 / ISO 8601 time that names its offset ("Z" or "+01:00"); null reason on success.</summary>
     public static string? TryParse(string? text, DateTimeOffset now, out DateTimeOffset value)
     {
         value = default;
@@ -19,8 +20,8 @@ public static class EventTime
             return "is required";
         }
 
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed)
-            || !HasExplicitOffset(text))
+        if (!Iso8601().IsMatch(text)
+            || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed))
         {
             return "must be an ISO 8601 date-time with an offset, e.g. 2026-11-21T10:00:00Z";
         }
@@ -39,18 +40,9 @@ public static class EventTime
         return null;
     }
 
-    private static bool HasExplicitOffset(string text)
-    {
-        var t = text.AsSpan().TrimEnd();
-        if (t.EndsWith("Z", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        // ...T10:00:00+01:00 or -0500: a sign after the time part.
-        var tIndex = t.IndexOfAny('T', 't');
-        return tIndex > 0 && t[tIndex..].IndexOfAny('+', '-') > 0;
-    }
+    /// <summary>ISO 8601 / RFC 3339 date-time: full date, 'T' (or a space), hh:mm with optional seconds and fraction, Z or ±hh[:]mm.</summary>
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?([Zz]|[+-]\d{2}:?\d{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex Iso8601();
 
     /// <summary>Microseconds since the Unix epoch: the precision both SQLite and PostgreSQL keep.</summary>
     public static long ToMicros(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;

@@ -37,7 +37,7 @@ public static class EventValidator
         {
             Fail("data", "must be a JSON object");
         }
-        else if (input.Data is { Length: > MaxDataBytes })
+        else if (input.Data is not null && System.Text.Encoding.UTF8.GetByteCount(input.Data) > MaxDataBytes)
         {
             Fail("data", "must be at most 64 KiB");
         }

@@ -68,15 +68,21 @@ public static class ReadingValidator
     private static VitalType? ResolveType(ReadingInput input, Action<string, string> fail)
     {
         VitalType? byName = null, byCode = null;
+        var unknown = false;
         if (input.Type is not null && !VitalTypes.TryGetByName(input.Type, out byName))
         {
             fail("type", $"'{input.Type}' is not a known vital type");
-            return null;
+            unknown = true;
         }
 
         if (input.Code is not null && !VitalTypes.TryGetByLoinc(input.Code, out byCode))
         {
             fail("code", $"'{input.Code}' is not a LOINC code Vigil takes as a vital sign");
+            unknown = true;
+        }
+
+        if (unknown)
+        {
             return null;
         }
 

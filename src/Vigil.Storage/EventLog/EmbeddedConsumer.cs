@@ -23,6 +23,7 @@ internal sealed class EmbeddedConsumer : ILogConsumer
     private readonly SqliteCommand _read;
     private readonly Action _leave;
     private int _next;
+    private int _disposed;
 
     public EmbeddedConsumer(EmbeddedEventLog log, SqliteDatabase db, string groupId, IReadOnlyList<string> topics, Action leave)
     {
@@ -106,7 +107,7 @@ internal sealed class EmbeddedConsumer : ILogConsumer
         using var command = ctx.CreateCommand("""
             INSERT INTO consumer_offsets (group_id, topic, partition, next_offset, updated_at)
             VALUES (@g, @t, @p, @o, @now)
-            ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at
+            ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = MAX(consumer_offsets.next_offset, excluded.next_offset), updated_at = excluded.updated_at
             """);
         command.Parameters.Add(new SqliteParameter("@g", _groupId));
         command.Parameters.Add(new SqliteParameter("@t", batch.Topic));
@@ -131,6 +132,11 @@ internal sealed class EmbeddedConsumer : ILogConsumer
 
     public ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return ValueTask.CompletedTask;
+        }
+
         _read.Dispose();
         _connection.Dispose();
         _leave();

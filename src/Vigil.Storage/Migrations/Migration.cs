@@ -15,7 +15,8 @@ public sealed record Migration(int Version, string Description, string Sql)
     {
         var name = System.IO.Path.GetFileNameWithoutExtension(fileName);
         var separator = name.IndexOf("__", StringComparison.Ordinal);
-        if (!name.StartsWith('V') || separator < 2 || !int.TryParse(name.AsSpan(1, separator - 1), out var version))
+        if (!name.StartsWith('V') || separator < 2 || name.AsSpan(1, separator - 1).ContainsAnyExceptInRange('0', '9')
+            || !int.TryParse(name.AsSpan(1, separator - 1), out var version))
         {
             throw new FormatException($"Migration file '{fileName}' is not named V<version>__<description>.sql");
         }

@@ -43,7 +43,15 @@ public sealed class GroupCommitter : IAsyncDisposable
     public async Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken cancellationToken = default)
     {
         var job = new WriteJob<T>(work, cancellationToken);
-        await _jobs.Writer.WriteAsync(job, cancellationToken);
+        try
+        {
+            await _jobs.Writer.WriteAsync(job, cancellationToken);
+        }
+        catch (ChannelClosedException e)
+        {
+            throw new StorageUnavailableException("Vigil is shutting down; the write was not accepted.", e);
+        }
+
         return await job.Task;
     }
 

@@ -219,7 +219,7 @@ public sealed partial class MigratorTests : IDisposable
     public void The_file_name_parser_rejects_bad_names(string fileName) =>
         Should.Throw<FormatException>(() => Migration.FromFile(fileName, "SELECT 1;")).Message.ShouldContain(fileName);
 
-    [Theory(Skip = "BUG: Migration.FromFile parses the version with int.TryParse's default NumberStyles.Integer, which accepts a sign and surrounding white space")]
+    [Theory]
     [InlineData("V-1__a.sql")]
     [InlineData("V+1__a.sql")]
     [InlineData("V 1__a.sql")]
