@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Vigil.Tests.Infrastructure;
+
+namespace Vigil.Tests.Durability;
+
+/// <summary>
+/// Acknowledged means durable: a real Vigil process under concurrent ingest is killed with SIGKILL several times and
+/// restarted on the same data directory; every reading it acknowledged is then stored exactly once and present exactly
+/// once in the readings.raw log. Clients resend what was not acknowledged, as devices do.
+/// </summary>
+public sealed class CrashTests
+{
+    private const int Kills = 4;
+    private const int Clients = 6;
+    private const int BatchSize = 25;
+    private const int AcksBetweenKills = 60;
+
+    [Fact]
+    public async Task Every_acknowledged_reading_survives_repeated_sigkill_exactly_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dataDir = Path.Combine(Path.GetTempPath(), "vigil-crash-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var vigil = await VigilProcess.StartAsync(dataDir, ct);
+            var key = await SetUpCustomerAsync(vigil.BaseAddress, dataDir, ct);
+            var acked = new ConcurrentDictionary<string, bool>();
+            var unanswered = new ConcurrentQueue<string>();
+            var batches = 0;
+
+            for (var round = 0; round <= Kills; round++)
+            {
+                // Devices resend what the crashed server never answered: same ids, so each is stored once.
+                await ResendAsync(vigil.BaseAddress, key, unanswered, acked, ct);
+
+                var target = acked.Count + AcksBetweenKills * BatchSize;
+                var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var clients = Enumerable.Range(0, Clients).Select(c => Task.Run(() => IngestUntilStoppedAsync(
+                    vigil.BaseAddress, key, c, round, () => Interlocked.Increment(ref batches), acked, unanswered,
+                    () => { if (acked.Count >= target) reached.TrySetResult(); }, stop.Token), ct)).ToArray();
+
+                // Let the clients run until enough batches were acknowledged in this round, then crash the server mid-stream.
+                await Task.WhenAny(reached.Task, Task.WhenAll(clients));
+                await Task.WhenAll(clients.Where(t => t.IsFaulted)); // surfaces an unexpected client failure
+                reached.Task.IsCompleted.ShouldBeTrue("the clients stopped before the round's acknowledgements arrived");
+                if (round < Kills)
+                {
+                    await vigil.KillAsync();
+                    await stop.CancelAsync();
+                    await Task.WhenAll(clients.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+                    await vigil.DisposeAsync();
+                    vigil = await VigilProcess.StartAsync(dataDir, ct);
+                }
+                else
+                {
+                    await stop.CancelAsync();
+                    await Task.WhenAll(clients.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+                    await vigil.KillAsync();
+                    await vigil.DisposeAsync();
+                }
+            }
+
+            acked.Count.ShouldBeGreaterThanOrEqualTo((Kills + 1) * AcksBetweenKills * BatchSize);
+            var (stored, logged) = ReadStorage(dataDir);
+            foreach (var id in acked.Keys)
+            {
+                stored.GetValueOrDefault(id).ShouldBe(1, $"reading {id} was acknowledged");
+                logged.GetValueOrDefault(id).ShouldBe(1, $"reading {id} was acknowledged");
+            }
+
+            stored.Values.ShouldAllBe(n => n == 1);
+            logged.Values.ShouldAllBe(n => n == 1);
+            logged.Count.ShouldBe(stored.Count);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    private static async Task<string> SetUpCustomerAsync(Uri baseAddress, string dataDir, CancellationToken ct)
+    {
+        var adminKey = (await File.ReadAllTextAsync(Path.Combine(dataDir, "admin.key"), ct)).Trim();
+        using var admin = new HttpClient { BaseAddress = baseAddress };
+        admin.DefaultRequestHeaders.Add("X-Api-Key", adminKey);
+        (await admin.PostAsJsonAsync("/api/v1/customers", new { id = "crash", name = "Crash test" }, ct)).EnsureSuccessStatusCode();
+        var created = await (await admin.PostAsJsonAsync("/api/v1/api-keys", new { name = "crash admin", role = "admin", customerId = "crash" }, ct))
+            .Content.ReadFromJsonAsync<JsonElement>(ct);
+        var key = created.GetProperty("key").GetString()!;
+        using var tenant = new HttpClient { BaseAddress = baseAddress };
+        tenant.DefaultRequestHeaders.Add("X-Api-Key", key);
+        for (var p = 0; p < 10; p++)
+        {
+            (await tenant.PostAsJsonAsync("/api/v1/patients", new { id = $"p{p}", name = $"Patient {p}" }, ct)).EnsureSuccessStatusCode();
+        }
+
+        return key;
+    }
+
+    /// <summary>Posts batches until stopped; a batch whose answer was lost is sent again (same ids) until acknowledged.</summary>
+    private static async Task IngestUntilStoppedAsync(
+        Uri baseAddress, string key, int client, int round, Func<int> nextBatch, ConcurrentDictionary<string, bool> acked,
+        ConcurrentQueue<string> unanswered, Action onAck, CancellationToken stop)
+    {
+        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        while (!stop.IsCancellationRequested)
+        {
+            var batch = nextBatch();
+            var ids = Enumerable.Range(0, BatchSize).Select(i => $"r{round}-{client}-{batch}-{i}").ToArray();
+            var body = Body(ids, batch);
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.PostAsync("/api/v1/readings", new StringContent(body, Encoding.UTF8, "application/json"), stop);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or OperationCanceledException)
+            {
+                unanswered.Enqueue(body); // the server died under this request: not acknowledged, to be resent
+                return;
+            }
+
+            await RecordAsync(response, acked);
+            onAck();
+        }
+    }
+
+    private static async Task ResendAsync(Uri baseAddress, string key, ConcurrentQueue<string> unanswered, ConcurrentDictionary<string, bool> acked, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = baseAddress };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        while (unanswered.TryDequeue(out var body))
+        {
+            await RecordAsync(await http.PostAsync("/api/v1/readings", new StringContent(body, Encoding.UTF8, "application/json"), ct), acked);
+        }
+    }
+
+    private static async Task RecordAsync(HttpResponseMessage response, ConcurrentDictionary<string, bool> acked)
+    {
+        using (response)
+        {
+            response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(CancellationToken.None));
+            var result = await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken.None);
+            (result.GetProperty("accepted").GetInt32() + result.GetProperty("duplicates").GetInt32()).ShouldBe(BatchSize);
+            foreach (var id in result.GetProperty("ids").EnumerateArray())
+            {
+                acked[id.GetString()!] = true;
+            }
+        }
+    }
+
+    private static string Body(string[] ids, int batch)
+    {
+        var time = DateTimeOffset.UtcNow.AddMinutes(-30).AddMilliseconds(batch);
+        return JsonSerializer.Serialize(ids.Select((id, i) => new
+        {
+            id,
+            patientId = $"p{i % 10}",
+            type = "heart_rate",
+            value = 60 + (i % 40),
+            observedAt = time.AddSeconds(i).ToString("O"),
+        }));
+    }
+
+    /// <summary>How often each reading id occurs in the readings table and in the readings.raw log, read from the file itself.</summary>
+    private static (Dictionary<string, int> Stored, Dictionary<string, int> Logged) ReadStorage(string dataDir)
+    {
+        SQLitePCL.Batteries_V2.Init();
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "vigil.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        var stored = new Dictionary<string, int>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT id FROM readings WHERE customer_id = 'crash'";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                stored[reader.GetString(0)] = stored.GetValueOrDefault(reader.GetString(0)) + 1;
+            }
+        }
+
+        var logged = new Dictionary<string, int>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT payload FROM log WHERE topic = 'readings.raw'";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                using var envelope = JsonDocument.Parse((byte[])reader.GetValue(0));
+                var id = envelope.RootElement.GetProperty("body").GetProperty("id").GetString()!;
+                logged[id] = logged.GetValueOrDefault(id) + 1;
+            }
+        }
+
+        return (stored, logged);
+    }
+}
