@@ -11,7 +11,8 @@ public static class VigilApp
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        // Settings files live beside the binary; relative paths in them (the data directory) are taken from the working directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables("VIGIL_");
         builder.Services.AddOptions<VigilOptions>().BindConfiguration(VigilOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
