@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Dapper;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Vigil.Domain;
 using Vigil.Domain.Log;
@@ -20,16 +21,7 @@ public sealed class EmbeddedEventLog : IEventLog
     private readonly ConcurrentDictionary<string, long[]> _highWaterMarks = new();
     private readonly ConcurrentDictionary<string, bool> _groups = new();
 
-    private static readonly MultiRowInsert<(LogMessage Message, int Partition, long Now)> Insert = new(
-        "log", ["topic", "partition", "key", "payload", "appended_at"],
-        (row, v) =>
-        {
-            v[0] = row.Message.Topic;
-            v[1] = row.Partition;
-            v[2] = row.Message.Key;
-            v[3] = row.Message.Payload;
-            v[4] = row.Now;
-        });
+    private const string InsertSql = "INSERT INTO log (topic, partition, key, payload, appended_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 
     public EmbeddedEventLog(SqliteDatabase db, IOptions<EventLogOptions> options)
     {
@@ -58,25 +50,25 @@ public sealed class EmbeddedEventLog : IEventLog
         }
 
         var now = EventTime.ToMicros(ctx.Now);
-        var rows = new (LogMessage, int, long)[messages.Count];
-        for (var i = 0; i < rows.Length; i++)
+        var insert = ctx.Cached("log.insert", c => new SqliteStatement((SqliteConnection)c, InsertSql));
+        var partitions = new int[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
         {
-            rows[i] = (messages[i], KeyPartitioner.PartitionFor(messages[i].Key, _partitions), now);
+            var m = messages[i];
+            partitions[i] = KeyPartitioner.PartitionFor(m.Key, _partitions);
+            insert.Bind(1, m.Topic).Bind(2, partitions[i]).Bind(3, m.Key).Bind(4, m.Payload).Bind(5, now).Execute();
         }
 
-        Insert.Execute(ctx, rows);
-
-        // The rows just inserted hold the highest sequence numbers; read the last one to learn the new high-water mark.
-        using var last = ctx.CreateCommand("SELECT last_insert_rowid()");
-        var lastSeq = (long)last.ExecuteScalar()!;
-        var firstSeq = lastSeq - rows.Length + 1;
+        // One writer appends in order, so the messages hold the consecutive sequence numbers ending at the last rowid.
+        var lastSeq = insert.LastInsertRowId;
+        var firstSeq = lastSeq - messages.Count + 1;
         ctx.OnCommitted(() =>
         {
-            for (var i = 0; i < rows.Length; i++)
+            for (var i = 0; i < messages.Count; i++)
             {
-                var marks = HighWaterMarks(rows[i].Item1.Topic);
+                var marks = HighWaterMarks(messages[i].Topic);
                 var seq = firstSeq + i;
-                var partition = rows[i].Item2;
+                var partition = partitions[i];
                 if (seq > Volatile.Read(ref marks[partition]))
                 {
                     Volatile.Write(ref marks[partition], seq);

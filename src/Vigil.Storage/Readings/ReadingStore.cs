@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using Microsoft.Data.Sqlite;
 using Vigil.Domain;
 using Vigil.Domain.Log;
 using Vigil.Domain.Readings;
@@ -16,118 +17,86 @@ namespace Vigil.Storage.Readings;
 /// </summary>
 public sealed class ReadingStore(SqliteDatabase db, IEventLog log)
 {
-    private static readonly MultiRowInsert<(string CustomerId, Reading Reading, long ReceivedAt)> Insert = new(
-        "readings", ["customer_id", "id", "patient_id", "device_id", "type", "value", "text", "observed_at", "received_at"],
-        static (row, v) =>
-        {
-            var r = row.Reading;
-            v[0] = row.CustomerId;
-            v[1] = r.Id;
-            v[2] = r.PatientId;
-            v[3] = r.DeviceId;
-            v[4] = r.Type.Name;
-            v[5] = r.Value;
-            v[6] = r.Text;
-            v[7] = EventTime.ToMicros(r.ObservedAt);
-            v[8] = row.ReceivedAt;
-        },
-        " ON CONFLICT (customer_id, id) DO NOTHING");
+    private const string InsertSql = """
+        INSERT INTO readings (customer_id, id, patient_id, device_id, type, value, text, observed_at, received_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (customer_id, id) DO NOTHING
+        """;
+
+    private const string FindSql = $"SELECT {ReadingRow.Columns} FROM readings WHERE customer_id = ?1 AND id = ?2";
 
     /// <summary>Runs inside a write job. Throws <see cref="RejectedException"/> (nothing stored) for unknown patients or devices and id conflicts.</summary>
     public IngestResult Ingest(WriteContext ctx, string customerId, IReadOnlyList<Reading> readings, string? traceParent = null)
     {
         ReferenceChecks.RequirePatientsAndDevices(ctx, customerId, readings, static r => r.PatientId, static r => r.DeviceId);
 
-        // Resends inside the request itself.
+        var insert = ctx.Cached("readings.insert", c => new SqliteStatement((SqliteConnection)c, InsertSql));
         var ids = new string[readings.Count];
         var firstIndex = new Dictionary<string, int>(readings.Count);
-        var candidates = new List<int>(readings.Count);
         var conflicts = new List<FieldError>();
+        var inserted = new List<Reading>(readings.Count);
         var duplicates = 0;
+        var receivedAt = EventTime.ToMicros(ctx.Now);
         for (var i = 0; i < readings.Count; i++)
         {
-            ids[i] = readings[i].Id;
-            if (firstIndex.TryAdd(readings[i].Id, i))
+            var r = readings[i];
+            ids[i] = r.Id;
+            if (!firstIndex.TryAdd(r.Id, i))
             {
-                candidates.Add(i);
-            }
-            else if (readings[firstIndex[readings[i].Id]].SameContentAs(readings[i]))
-            {
-                duplicates++;
-            }
-            else
-            {
-                conflicts.Add(new FieldError(i, "id", $"'{readings[i].Id}' appears earlier in this request with different content"));
-            }
-        }
-
-        ThrowIfConflicts(conflicts);
-
-        var receivedAt = EventTime.ToMicros(ctx.Now);
-        var rows = candidates.Select(i => (customerId, readings[i], receivedAt)).ToList();
-        Execute(ctx, "SAVEPOINT ingest");
-        if (Insert.Execute(ctx, rows) == rows.Count)
-        {
-            Execute(ctx, "RELEASE SAVEPOINT ingest");
-        }
-        else
-        {
-            // Some ids exist already: undo, sort resends from conflicts, insert only the new ones.
-            Execute(ctx, "ROLLBACK TO SAVEPOINT ingest");
-            Execute(ctx, "RELEASE SAVEPOINT ingest");
-            rows.Clear();
-            foreach (var i in candidates)
-            {
-                var existing = Find(ctx, customerId, readings[i].Id);
-                if (existing is null)
-                {
-                    rows.Add((customerId, readings[i], receivedAt));
-                }
-                else if (existing.SameContentAs(readings[i]))
+                // A resend inside the request itself.
+                if (readings[firstIndex[r.Id]].SameContentAs(r))
                 {
                     duplicates++;
                 }
                 else
                 {
-                    conflicts.Add(new FieldError(i, "id", $"reading '{readings[i].Id}' already exists with different content"));
+                    conflicts.Add(new FieldError(i, "id", $"'{r.Id}' appears earlier in this request with different content"));
                 }
+
+                continue;
             }
 
-            ThrowIfConflicts(conflicts);
-            Insert.Execute(ctx, rows);
+            var changed = insert.Bind(1, customerId).Bind(2, r.Id).Bind(3, r.PatientId).Bind(4, r.DeviceId).Bind(5, r.Type.Name)
+                .Bind(6, r.Value).Bind(7, r.Text).Bind(8, EventTime.ToMicros(r.ObservedAt)).Bind(9, receivedAt).Execute();
+            if (changed == 1)
+            {
+                inserted.Add(r);
+            }
+            else if (Find(ctx, customerId, r.Id)!.SameContentAs(r))
+            {
+                duplicates++;
+            }
+            else
+            {
+                conflicts.Add(new FieldError(i, "id", $"reading '{r.Id}' already exists with different content"));
+            }
         }
 
-        var messages = new LogMessage[rows.Count];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            messages[i] = RawMessage(customerId, rows[i].Item2, ctx.Now, traceParent);
-        }
-
-        log.Append(ctx, messages);
-        return new IngestResult(rows.Count, duplicates, ids);
-    }
-
-    private static void ThrowIfConflicts(List<FieldError> conflicts)
-    {
         if (conflicts.Count > 0)
         {
+            // Thrown inside the job's savepoint: the rows inserted above are rolled back with it.
             throw new RejectedException(RejectionKind.Conflict,
                 $"{conflicts.Count} reading id(s) are already used for different content; nothing was stored.", conflicts);
         }
-    }
 
-    private static void Execute(WriteContext ctx, string sql) => ctx.Prepared(sql, c =>
-    {
-        var command = c.CreateCommand();
-        command.CommandText = sql;
-        return command;
-    }).ExecuteNonQuery();
+        var messages = new LogMessage[inserted.Count];
+        for (var i = 0; i < inserted.Count; i++)
+        {
+            messages[i] = RawMessage(customerId, inserted[i], ctx.Now, traceParent);
+        }
+
+        log.Append(ctx, messages);
+        return new IngestResult(inserted.Count, duplicates, ids);
+    }
 
     private static Reading? Find(WriteContext ctx, string customerId, string id)
     {
-        var row = ctx.Connection.QuerySingleOrDefault<ReadingRow>(
-            $"SELECT {ReadingRow.Columns} FROM readings WHERE customer_id = @customerId AND id = @id", new { customerId, id }, ctx.Transaction);
-        return row?.ToReading();
+        Reading? found = null;
+        ctx.Cached("readings.find", c => new SqliteStatement((SqliteConnection)c, FindSql))
+            .Bind(1, customerId).Bind(2, id)
+            .QueryFirst(row => found = new ReadingRow(
+                row.Int64(0), row.Text(1)!, row.Text(2)!, row.Text(3), row.Text(4)!, row.IsNull(5) ? null : row.Double(5), row.Text(6),
+                row.Int64(7), row.Int64(8)).ToReading());
+        return found;
     }
 
     /// <summary>The <c>readings.raw</c> message of a stored reading.</summary>

@@ -43,6 +43,18 @@ public sealed class WriteContext
         return command;
     }
 
+    /// <summary>Something built once per writer connection (a prepared native statement) and disposed with it.</summary>
+    public T Cached<T>(string key, Func<DbConnection, T> create)
+        where T : class, IDisposable
+    {
+        if (!_cache.TryGetValue(key, out var cached))
+        {
+            _cache[key] = cached = create(Connection);
+        }
+
+        return (T)cached;
+    }
+
     public DbCommand CreateCommand(string sql)
     {
         var command = Connection.CreateCommand();
