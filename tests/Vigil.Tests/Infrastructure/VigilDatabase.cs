@@ -51,6 +51,37 @@ public sealed class VigilDatabase(string dataDir)
         return string.Join('\n', lines);
     }
 
+    /// <summary>The rows <paramref name="sql"/> selects, one line each, for before/after comparisons.</summary>
+    public IReadOnlyList<string> Rows(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var connection = Open();
+        using var command = Command(connection, sql, parameters);
+        using var reader = command.ExecuteReader();
+        var lines = new List<string>();
+        while (reader.Read())
+        {
+            var values = new object[reader.FieldCount];
+            reader.GetValues(values);
+            lines.Add(string.Join(" | ", values.Select(v => v is byte[] b ? Convert.ToHexString(b) : Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        return lines;
+    }
+
+    /// <summary>Every row that belongs to <paramref name="customerId"/>, including its log messages.</summary>
+    public IReadOnlyList<string> TenantRows(string customerId)
+    {
+        var rows = new List<string>();
+        rows.AddRange(Rows("SELECT * FROM customers WHERE id = @c", ("@c", customerId)).Select(r => "customers: " + r));
+        foreach (var table in new[] { "departments", "patients", "devices", "api_keys", "readings", "events" })
+        {
+            rows.AddRange(Rows($"SELECT * FROM {table} WHERE customer_id = @c ORDER BY rowid", ("@c", customerId)).Select(r => table + ": " + r));
+        }
+
+        rows.AddRange(Rows("SELECT seq, topic, key, payload FROM log WHERE key LIKE @k ORDER BY seq", ("@k", customerId + "/%")).Select(r => "log: " + r));
+        return rows;
+    }
+
     /// <summary>Log entries of <paramref name="topic"/>, in offset order, optionally only those with <paramref name="key"/>.</summary>
     public IReadOnlyList<LogEntry> Log(string topic, string? key = null)
     {
