@@ -312,7 +312,7 @@ public sealed class ReferenceDataTests(ServerFixture fixture) : IClassFixture<Se
         Db.Count("patients", "ref-bad-json").ShouldBe(0);
     }
 
-    [Fact(Skip = "BUG: UPDATE ... RETURNING yields NULL columns typed as byte[] (no declared type), so Dapper cannot build DeviceRow and the PUT answers 500 (src/Vigil.Storage/Reference/ReferenceStore.Devices.cs, UpdateDevice)")]
+    [Fact]
     public async Task A_device_can_be_unassigned_from_its_patient()
     {
         using var admin = Server.Client(await Server.CreateCustomerAsync("ref-dev-unassign"));
@@ -325,7 +325,7 @@ public sealed class ReferenceDataTests(ServerFixture fixture) : IClassFixture<Se
         patient.ValueKind.ShouldBe(JsonValueKind.Null);
     }
 
-    [Fact(Skip = "BUG: UPDATE ... RETURNING yields NULL columns typed as byte[] (no declared type), so Dapper cannot build PatientRow and the PUT answers 500 (src/Vigil.Storage/Reference/ReferenceStore.Patients.cs, UpdatePatient)")]
+    [Fact]
     public async Task A_patient_can_be_replaced_without_optional_fields()
     {
         using var admin = Server.Client(await Server.CreateCustomerAsync("ref-pat-optional"));

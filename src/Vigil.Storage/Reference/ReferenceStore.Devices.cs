@@ -38,13 +38,13 @@ public sealed partial class ReferenceStore
     public Device UpdateDevice(WriteContext ctx, string customerId, string id, DeviceFields f)
     {
         RequirePatient(ctx, customerId, f.PatientId);
-        DeviceRow? row;
+        int updated;
         try
         {
-            row = ctx.Connection.QuerySingleOrDefault<DeviceRow>(
-                $"""
+            updated = ctx.Connection.Execute(
+                """
                 UPDATE devices SET serial = @Serial, type = @Type, patient_id = @PatientId, updated_at = @now
-                WHERE customer_id = @customerId AND id = @id RETURNING {DeviceColumns}
+                WHERE customer_id = @customerId AND id = @id
                 """,
                 new { id, customerId, f.Serial, f.Type, f.PatientId, now = Micros(ctx.Now) }, ctx.Transaction);
         }
@@ -53,7 +53,11 @@ public sealed partial class ReferenceStore
             throw new RejectedException(RejectionKind.Conflict, $"Another device already has serial '{f.Serial}'.");
         }
 
-        var device = (row ?? throw RejectedException.NotFound($"Device '{id}'")).ToDevice();
+        // Read back with SELECT, not RETURNING: SQLite types a NULL from RETURNING as a blob, which breaks the mapping.
+        var device = updated == 0
+            ? throw RejectedException.NotFound($"Device '{id}'")
+            : ctx.Connection.QuerySingle<DeviceRow>(
+                $"SELECT {DeviceColumns} FROM devices WHERE customer_id = @customerId AND id = @id", new { customerId, id }, ctx.Transaction).ToDevice();
         AppendChange(ctx, "device", "upserted", customerId, id, Domain.Log.Keys.Entity(customerId, "device", id), device);
         return device;
     }

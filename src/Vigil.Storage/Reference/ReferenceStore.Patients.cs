@@ -42,15 +42,14 @@ public sealed partial class ReferenceStore
     public Patient UpdatePatient(WriteContext ctx, string customerId, string id, PatientFields f)
     {
         RequireDepartment(ctx, customerId, f.DepartmentId);
-        PatientRow? row;
+        int updated;
         try
         {
-            row = ctx.Connection.QuerySingleOrDefault<PatientRow>(
-                $"""
+            updated = ctx.Connection.Execute(
+                """
                 UPDATE patients SET department_id = @DepartmentId, mrn = @Mrn, name = @Name, birth_date = @BirthDate,
                     spo2_scale = @Spo2Scale, status = @Status, updated_at = @now
                 WHERE customer_id = @customerId AND id = @id
-                RETURNING {PatientColumns}
                 """,
                 new { id, customerId, f.DepartmentId, f.Mrn, f.Name, f.BirthDate, f.Spo2Scale, f.Status, now = Micros(ctx.Now) }, ctx.Transaction);
         }
@@ -59,7 +58,11 @@ public sealed partial class ReferenceStore
             throw new RejectedException(RejectionKind.Conflict, $"Another patient already has MRN '{f.Mrn}'.");
         }
 
-        var patient = (row ?? throw RejectedException.NotFound($"Patient '{id}'")).ToPatient();
+        // Read back with SELECT, not RETURNING: SQLite types a NULL from RETURNING as a blob, which breaks the mapping.
+        var patient = updated == 0
+            ? throw RejectedException.NotFound($"Patient '{id}'")
+            : ctx.Connection.QuerySingle<PatientRow>(
+                $"SELECT {PatientColumns} FROM patients WHERE customer_id = @customerId AND id = @id", new { customerId, id }, ctx.Transaction).ToPatient();
         AppendChange(ctx, "patient", "upserted", customerId, id, Domain.Log.Keys.Patient(customerId, id), patient);
         return patient;
     }

@@ -78,6 +78,11 @@ public static class IngestJson
         {
             throw new MalformedJsonException($"The body is not valid JSON: {e.Message}");
         }
+        catch (InvalidOperationException)
+        {
+            // Utf8JsonReader throws this for a string escape of half a surrogate pair ("\ud800"): JSON, but not text.
+            throw new MalformedJsonException("The body holds a string that is not valid Unicode text (a lone surrogate escape).");
+        }
     }
 
     private static T ReadObject<T>(ref Utf8JsonReader reader, int? index, List<FieldError> errors, Func<T> create, PropertyReader<T> readProperty)
