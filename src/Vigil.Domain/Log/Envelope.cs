@@ -14,26 +14,34 @@ public sealed record Envelope(string MessageId, string Type, string Key, DateTim
         string messageId, string type, string key, DateTimeOffset eventTime, string? traceParent, TState state,
         Action<Utf8JsonWriter, TState> writeBody)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
+        // Encoding runs synchronously, so one buffer and writer per thread can be reused: ingest encodes one
+        // envelope per reading and would otherwise allocate both every time.
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
+        buffer.ResetWrittenCount();
+        var w = t_writer ??= new Utf8JsonWriter(buffer);
+        w.Reset(buffer);
+        w.WriteStartObject();
+        w.WriteString("id", messageId);
+        w.WriteString("type", type);
+        w.WriteString("key", key);
+        w.WriteString("time", eventTime.UtcDateTime);
+        if (traceParent is not null)
         {
-            w.WriteStartObject();
-            w.WriteString("id", messageId);
-            w.WriteString("type", type);
-            w.WriteString("key", key);
-            w.WriteString("time", eventTime.UtcDateTime);
-            if (traceParent is not null)
-            {
-                w.WriteString("traceparent", traceParent);
-            }
-
-            w.WritePropertyName("body");
-            writeBody(w, state);
-            w.WriteEndObject();
+            w.WriteString("traceparent", traceParent);
         }
 
+        w.WritePropertyName("body");
+        writeBody(w, state);
+        w.WriteEndObject();
+        w.Flush();
         return buffer.WrittenSpan.ToArray();
     }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
 
     public static Envelope Decode(ReadOnlySpan<byte> payload)
     {
