@@ -298,17 +298,6 @@ public sealed class GroupCommitterTests : IAsyncDisposable
         CountItems().ShouldBe(10);
     }
 
-    [Fact]
-    public async Task Rows_written_through_a_prepared_multi_row_insert_are_all_stored()
-    {
-        var insert = new MultiRowInsert<int>("items", ["id", "name"], (i, v) => { v[0] = i; v[1] = $"item-{i}"; }, rowsPerStatement: 7);
-
-        await _committer.WriteAsync(ctx => insert.Execute(ctx, Enumerable.Range(0, 50).ToList()), Timeout);
-        await _committer.WriteAsync(ctx => insert.Execute(ctx, Enumerable.Range(50, 3).ToList()), Timeout);
-
-        ItemIds().ShouldBe(Enumerable.Range(0, 53).Select(i => (long)i));
-    }
-
     /// <summary>Occupies the writer thread with a job that waits for <see cref="Blocker.Release"/>, so jobs queued now
     /// are taken together as the next group.</summary>
     private async Task<Blocker> BlockWriterAsync()
