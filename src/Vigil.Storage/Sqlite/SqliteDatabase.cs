@@ -52,5 +52,17 @@ public sealed class SqliteDatabase
         return connection;
     }
 
-    public Task<SqliteConnection> OpenAsync() => Task.FromResult(Open());
+    /// <summary>
+    /// Opens the group writer's connection. It checkpoints the WAL every 10,000 pages (40 MiB) instead of SQLite's
+    /// default 1,000: the writer runs the checkpoint inside a commit, and fewer, larger checkpoints cost the write path
+    /// about a quarter less (measured, docs/benchmarks.md). The WAL file is cut back to 64 MiB afterwards.
+    /// </summary>
+    public SqliteConnection OpenWriter()
+    {
+        var connection = Open();
+        using var pragmas = connection.CreateCommand();
+        pragmas.CommandText = "PRAGMA wal_autocheckpoint=10000; PRAGMA journal_size_limit=67108864;";
+        pragmas.ExecuteNonQuery();
+        return connection;
+    }
 }

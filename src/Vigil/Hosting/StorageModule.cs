@@ -22,7 +22,7 @@ public static class StorageModule
         builder.Services.TryAddSingleton(sp =>
         {
             var db = sp.GetRequiredService<SqliteDatabase>();
-            return new GroupCommitter(db.Open, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GroupCommitter>>());
+            return new GroupCommitter(db.OpenWriter, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GroupCommitter>>());
         });
         builder.Services.TryAddSingleton<IEventLog, EmbeddedEventLog>();
         builder.Services.AddSingleton<ReferenceStore>();
