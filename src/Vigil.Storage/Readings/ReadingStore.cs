@@ -24,18 +24,35 @@ public sealed class ReadingStore(SqliteDatabase db, IEventLog log)
 
     private const string FindSql = $"SELECT {ReadingRow.Columns} FROM readings WHERE customer_id = ?1 AND id = ?2";
 
-    /// <summary>Runs inside a write job. Throws <see cref="RejectedException"/> (nothing stored) for unknown patients or devices and id conflicts.</summary>
-    public IngestResult Ingest(WriteContext ctx, string customerId, IReadOnlyList<Reading> readings, string? traceParent = null)
+    /// <summary>
+    /// Encodes the log messages of a request's readings on the caller's thread, so the single writer thread only
+    /// binds and inserts. <paramref name="receivedAt"/> is when the request arrived.
+    /// </summary>
+    public static PreparedReadings Prepare(string customerId, IReadOnlyList<Reading> readings, DateTimeOffset receivedAt, string? traceParent)
     {
+        receivedAt = EventTime.Truncate(receivedAt);
+        var messages = new LogMessage[readings.Count];
+        for (var i = 0; i < readings.Count; i++)
+        {
+            messages[i] = RawMessage(customerId, readings[i], receivedAt, traceParent);
+        }
+
+        return new PreparedReadings(customerId, readings, receivedAt, messages);
+    }
+
+    /// <summary>Runs inside a write job. Throws <see cref="RejectedException"/> (nothing stored) for unknown patients or devices and id conflicts.</summary>
+    public IngestResult Ingest(WriteContext ctx, PreparedReadings batch)
+    {
+        var (customerId, readings) = (batch.CustomerId, batch.Readings);
         ReferenceChecks.RequirePatientsAndDevices(ctx, customerId, readings, static r => r.PatientId, static r => r.DeviceId);
 
         var insert = ctx.Cached("readings.insert", c => new SqliteStatement((SqliteConnection)c, InsertSql));
         var ids = new string[readings.Count];
         var firstIndex = new Dictionary<string, int>(readings.Count);
         var conflicts = new List<FieldError>();
-        var inserted = new List<Reading>(readings.Count);
+        var inserted = new List<LogMessage>(readings.Count);
         var duplicates = 0;
-        var receivedAt = EventTime.ToMicros(ctx.Now);
+        var receivedAt = EventTime.ToMicros(batch.ReceivedAt);
         for (var i = 0; i < readings.Count; i++)
         {
             var r = readings[i];
@@ -59,7 +76,7 @@ public sealed class ReadingStore(SqliteDatabase db, IEventLog log)
                 .Bind(6, r.Value).Bind(7, r.Text).Bind(8, EventTime.ToMicros(r.ObservedAt)).Bind(9, receivedAt).Execute();
             if (changed == 1)
             {
-                inserted.Add(r);
+                inserted.Add(batch.Messages[i]);
             }
             else if (Find(ctx, customerId, r.Id)!.SameContentAs(r))
             {
@@ -78,13 +95,7 @@ public sealed class ReadingStore(SqliteDatabase db, IEventLog log)
                 $"{conflicts.Count} reading id(s) are already used for different content; nothing was stored.", conflicts);
         }
 
-        var messages = new LogMessage[inserted.Count];
-        for (var i = 0; i < inserted.Count; i++)
-        {
-            messages[i] = RawMessage(customerId, inserted[i], ctx.Now, traceParent);
-        }
-
-        log.Append(ctx, messages);
+        log.Append(ctx, inserted);
         return new IngestResult(inserted.Count, duplicates, ids);
     }
 
@@ -200,6 +211,9 @@ public sealed class ReadingStore(SqliteDatabase db, IEventLog log)
         }
     }
 }
+
+/// <summary>A request's validated readings with their <c>readings.raw</c> messages already encoded.</summary>
+public sealed record PreparedReadings(string CustomerId, IReadOnlyList<Reading> Readings, DateTimeOffset ReceivedAt, IReadOnlyList<LogMessage> Messages);
 
 /// <summary>A stored reading and when Vigil received it.</summary>
 public sealed record StoredReading(Reading Reading, DateTimeOffset ReceivedAt);

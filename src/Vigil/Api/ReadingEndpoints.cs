@@ -26,7 +26,11 @@ public static class ReadingEndpoints
         HttpContext http, GroupCommitter writer, ReadingStore store, IOptions<VigilOptions> options, TimeProvider clock, CancellationToken cancellationToken) =>
         IngestRequest.HandleAsync<ReadingInput, Reading>(
             http, options.Value, clock.GetUtcNow(), ReadingJson.Parse, ReadingValidator.Validate,
-            (tenant, readings, trace, ct) => writer.WriteAsync(ctx => store.Ingest(ctx, tenant, readings, trace), ct),
+            (tenant, readings, trace, ct) =>
+            {
+                var batch = ReadingStore.Prepare(tenant, readings, clock.GetUtcNow(), trace);
+                return writer.WriteAsync(ctx => store.Ingest(ctx, batch), ct);
+            },
             cancellationToken);
 
     private static async Task<IResult> QueryAsync(
