@@ -166,7 +166,7 @@ wrk_run() {       # name url key-file(or "") -> result line in $work/wrk-name.ou
 port="$(free_port)"
 bare_url="http://127.0.0.1:$port"
 commands+=("dotnet artifacts/bench/Vigil.Bench.dll bare --urls $bare_url")
-bench bare --urls "$bare_url" >"$work/bare.log" 2>&1 &
+dotnet "$bench_dll" bare --urls "$bare_url" >"$work/bare.log" 2>&1 &   # dotnet itself, so $! is the server's pid
 bare_pid=$!
 pids+=("$bare_pid")
 bench wait --url "$bare_url/health/live" --timeout 60 || die "bare endpoint did not start"
