@@ -188,7 +188,7 @@ start_vigil vigil-single
 wrk_run vigil "$vigil_url" "$work/vigil-single.key"
 vigil_line="$(result_line "$work/wrk-vigil.out")"
 stop_pid "$vigil_pid"
-check_stored "$vigil_data" "$(field "$vigil_line" requests)" "(b) vigil"
+check_stored "$vigil_data" "$(field "$vigil_line" requests)" "(b) vigil (measured run; the table also holds the warm-up's)"
 
 # ---------------------------------------------------------------- report
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
@@ -224,6 +224,7 @@ section="$(mktemp)"
   echo "| OS | $os |"
   echo "| .NET | SDK $sdk, runtime $runtime |"
   echo "| load average after the run | $load |"
+  echo "| vigil serve | Release build (artifacts/vigil), extra arguments: ${vigil_args:-none (as shipped)}; its stdout/stderr go to a file |"
   echo "| SQLite | $(field "$sqlite_line" sqlite_version) (SQLitePCLRaw.bundle_e_sqlite3 2.0.6, Microsoft.Data.Sqlite.Core 6.0.7) |"
   echo
   echo "### (a) Batched ingest: $batch readings per POST"
