@@ -1,0 +1,42 @@
+using Vigil.Bench;
+
+// Modes of the benchmark harness; bench/run.sh runs them in order. Every mode exits non-zero on any failure.
+try
+{
+    var (mode, options) = Options.Parse(args);
+    return mode switch
+    {
+        "sqlite" => PlainInsert.Run(options),
+        "http" => await HttpLoad.RunAsync(options),
+        "bare" => await BareServer.RunAsync(options),
+        "setup" => await Setup.RunAsync(options),
+        "wait" => await Setup.WaitAsync(options),
+        "count" => Setup.Count(options),
+        "freeport" => Setup.FreePort(),
+        _ => Usage(),
+    };
+}
+catch (BenchException e)
+{
+    await Console.Error.WriteLineAsync($"vigil-bench: FAILED: {e.Message}");
+    return 1;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage: dotnet Vigil.Bench.dll <mode> [--option value ...]
+          sqlite   --data-dir D [--seconds 20] [--warmup 5] [--batch 1000] [--rows-per-statement 100] [--patients 200]
+                   plain batched insert into the product's readings table with the product's pragmas
+          http     --url http://127.0.0.1:PORT --key-file F [--clients 4] [--seconds 20] [--warmup 5] [--batch 1000] [--patients 200]
+                   batched POST /api/v1/readings load; counts only 202s, fails on anything else
+          bare     --urls http://127.0.0.1:PORT
+                   bare Kestrel minimal API: POST /api/v1/readings parsed with System.Text.Json, answers 202
+          setup    --url U --data-dir D --key-out F [--patients 200] [--customer bench]
+                   waits for readiness, then creates customer, its admin key (written to F) and patients p-000..
+          wait     --url U/health/live [--timeout 60]
+          count    --data-dir D   readings rows in D/vigil.db
+          freeport prints a free TCP port on 127.0.0.1
+        """);
+    return 2;
+}

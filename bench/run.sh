@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# Vigil ingest benchmark: one run, results written to docs/benchmarks.md.
+#
+#   (a) batched ingest: readings/s acknowledged (202) for POSTs of BENCH_BATCH readings from BENCH_CLIENTS concurrent
+#       clients against a real `vigil serve` (Release), beside a plain batched SQLite insert of the same rows with the
+#       product's settings (WAL, synchronous=FULL, same schema and indexes, one transaction per batch, multi-row INSERT).
+#   (b) single-reading POSTs: wrk rate and p50/p99 latency against Vigil, beside a bare Kestrel endpoint that parses the
+#       same JSON with System.Text.Json and answers 202 (same wrk threads/connections).
+#
+# Environment (defaults in brackets):
+#   BENCH_SECONDS [20]  measured seconds per step      BENCH_WARMUP [5]   warm-up seconds before each step
+#   BENCH_CLIENTS ["4 8"] client counts for (a)        BENCH_BATCH [1000] readings per POST / rows per transaction
+#   BENCH_PATIENTS [200] patient pool
+#   BENCH_ROWS_PER_STATEMENT ["100 20"] rows per INSERT statement in the baseline, one baseline run each; the fastest is
+#       the reference for the ratio (100 is what the product's MultiRowInsert uses; fewer rows bind faster, see report)
+#   BENCH_WRK_THREADS [2]  BENCH_WRK_CONNECTIONS [64]  wrk settings for (b), the same for both servers
+#   BENCH_VIGIL_ARGS [""] extra arguments for `vigil serve` (e.g. --Logging:LogLevel:Default=Warning); default: as shipped
+#   BENCH_REPORT [docs/benchmarks.md]  where the report goes (the section between the bench markers is replaced)
+#   BENCH_WORK_DIR [artifacts/bench-run.XXXXXX]  data directories and logs (on the repository's disk, not tmpfs)
+#   BENCH_KEEP [0]  1 keeps the work directory
+# Only 127.0.0.1 is used. Every wait is bounded. All started processes are stopped on exit.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+seconds="${BENCH_SECONDS:-20}"
+warmup="${BENCH_WARMUP:-5}"
+clients_list="${BENCH_CLIENTS:-4 8}"
+batch="${BENCH_BATCH:-1000}"
+patients="${BENCH_PATIENTS:-200}"
+rows_per_statement_list="${BENCH_ROWS_PER_STATEMENT:-100 20}"
+wrk_threads="${BENCH_WRK_THREADS:-2}"
+wrk_connections="${BENCH_WRK_CONNECTIONS:-64}"
+vigil_args="${BENCH_VIGIL_ARGS:-}"
+report="${BENCH_REPORT:-$root/docs/benchmarks.md}"
+keep="${BENCH_KEEP:-0}"
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+# ---------------------------------------------------------------- tools
+if ! command -v wrk >/dev/null 2>&1; then
+  log "installing wrk (Debian package)"
+  if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+  "${apt_get[@]}" install -y wrk >/dev/null 2>&1 || { "${apt_get[@]}" update >/dev/null && "${apt_get[@]}" install -y wrk >/dev/null; } \
+    || die "could not install wrk"
+fi
+command -v dotnet >/dev/null || die "dotnet is not on PATH"
+
+# ---------------------------------------------------------------- work dir and process bookkeeping
+mkdir -p "$root/artifacts"
+work="${BENCH_WORK_DIR:-$(mktemp -d "$root/artifacts/bench-run.XXXXXX")}"
+mkdir -p "$work"
+pids=()
+
+stop_pid() {
+  local pid="$1" i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 150); do            # up to 30 s for a graceful drain
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "process $pid did not stop in 30 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  local pid
+  for pid in "${pids[@]}"; do stop_pid "$pid"; done
+  if [ "$keep" != 1 ] && [ $rc -eq 0 ]; then rm -rf "$work"; else log "work directory kept: $work"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- build (Release)
+log "building vigil (Release) and Vigil.Bench (Release)"
+"$root/vigil" --help >/dev/null                   # the vigil script rebuilds artifacts/vigil when sources changed
+dotnet publish "$root/bench/Vigil.Bench/Vigil.Bench.csproj" -c Release -o "$root/artifacts/bench" --nologo -v quiet -p:UseAppHost=false >&2
+vigil_dll="$root/artifacts/vigil/vigil.dll"
+bench_dll="$root/artifacts/bench/Vigil.Bench.dll"
+bench() { dotnet "$bench_dll" "$@"; }
+
+# "BENCH kind k=v ..." -> value of k
+field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -1; }
+result_line() { grep '^BENCH ' "$1" | tail -1; }
+free_port() { bench freeport; }
+
+start_vigil() {   # name -> sets vigil_pid, vigil_url, vigil_data
+  local name="$1" port
+  port="$(free_port)"
+  vigil_data="$work/$name-data"
+  vigil_url="http://127.0.0.1:$port"
+  # shellcheck disable=SC2086  # BENCH_VIGIL_ARGS is split into words on purpose
+  dotnet "$vigil_dll" serve --data-dir "$vigil_data" --urls "$vigil_url" $vigil_args >"$work/$name.log" 2>&1 &
+  vigil_pid=$!
+  pids+=("$vigil_pid")
+  log "vigil serve ($name) pid $vigil_pid on $vigil_url, data in $vigil_data"
+  bench setup --url "$vigil_url" --data-dir "$vigil_data" --key-out "$work/$name.key" --patients "$patients" \
+    || { tail -20 "$work/$name.log" >&2; die "setting up $name"; }
+}
+
+check_stored() {  # data dir, acknowledged count, label
+  local stored
+  stored="$(field "$(bench count --data-dir "$1")" readings)"
+  [ "$stored" -ge "$2" ] || die "$3: $2 readings acknowledged but only $stored stored"
+  log "$3: $2 readings acknowledged, $stored stored"
+}
+
+commands=()
+run_logged() {    # output file, command...
+  local out="$1"; shift
+  commands+=("$*")
+  "$@" | tee "$out" >&2
+}
+
+# ---------------------------------------------------------------- (a) plain SQLite insert
+sqlite_lines=()
+sqlite_line=""
+for rps in $rows_per_statement_list; do
+  log "(a) plain SQLite insert: ${seconds}s (+${warmup}s warm-up), batches of $batch, $rps rows per INSERT"
+  run_logged "$work/sqlite-$rps.out" bench sqlite --data-dir "$work/sqlite-$rps-data" --seconds "$seconds" --warmup "$warmup" \
+    --batch "$batch" --rows-per-statement "$rps" --patients "$patients"
+  line="$(result_line "$work/sqlite-$rps.out")"
+  sqlite_lines+=("$line")
+  if [ -z "$sqlite_line" ] || awk -v a="$(field "$line" rows_per_s)" -v b="$(field "$sqlite_line" rows_per_s)" 'BEGIN { exit !(a > b) }'; then
+    sqlite_line="$line"
+  fi
+  rm -rf "$work/sqlite-$rps-data"
+done
+
+# ---------------------------------------------------------------- (a) batched HTTP ingest against vigil serve
+start_vigil vigil-batch
+http_lines=()
+acked=0
+for c in $clients_list; do
+  log "(a) HTTP batched ingest: $c clients, ${seconds}s (+${warmup}s warm-up)"
+  run_logged "$work/http-$c.out" bench http --url "$vigil_url" --key-file "$work/vigil-batch.key" --clients "$c" \
+    --seconds "$seconds" --warmup "$warmup" --batch "$batch" --patients "$patients"
+  line="$(result_line "$work/http-$c.out")"
+  http_lines+=("$line")
+  acked=$((acked + $(field "$line" total_acked_readings)))
+done
+stop_pid "$vigil_pid"
+check_stored "$vigil_data" "$acked" "(a) vigil"
+rm -rf "$vigil_data"
+
+# ---------------------------------------------------------------- (b) single-reading POSTs with wrk
+script="$root/bench/single-reading.lua"
+wrk_run() {       # name url key-file(or "") -> result line in $work/wrk-name.out
+  local name="$1" url="$2" keyfile="$3" key="" tag
+  [ -n "$keyfile" ] && key="$(cat "$keyfile")"
+  tag="$name-$(date +%s)"
+  log "(b) wrk $name: warm-up ${warmup}s"
+  BENCH_API_KEY="$key" wrk -t "$wrk_threads" -c "$wrk_connections" -d "${warmup}s" -s "$script" "$url" -- "$tag-warm" >"$work/wrk-$name-warm.out" 2>&1 \
+    || die "wrk warm-up against $name"
+  grep -q ' non202=0 ' "$work/wrk-$name-warm.out" || { cat "$work/wrk-$name-warm.out" >&2; die "$name answered other than 202 during warm-up"; }
+  log "(b) wrk $name: ${seconds}s, $wrk_threads threads, $wrk_connections connections"
+  commands+=("BENCH_API_KEY=... wrk -t $wrk_threads -c $wrk_connections -d ${seconds}s --latency -s bench/single-reading.lua $url -- $tag")
+  BENCH_API_KEY="$key" wrk -t "$wrk_threads" -c "$wrk_connections" -d "${seconds}s" --latency -s "$script" "$url" -- "$tag" \
+    | tee "$work/wrk-$name.out" >&2
+  local line
+  line="$(result_line "$work/wrk-$name.out")"
+  [ -n "$line" ] || die "wrk against $name printed no result"
+  [ "$(field "$line" non202)" = 0 ] && [ "$(field "$line" err_status)" = 0 ] || die "$name answered other than 202: $line"
+  [ "$(field "$line" err_timeout)" = 0 ] || die "wrk saw timeouts against $name: $line"
+}
+
+port="$(free_port)"
+bare_url="http://127.0.0.1:$port"
+commands+=("dotnet artifacts/bench/Vigil.Bench.dll bare --urls $bare_url")
+dotnet "$bench_dll" bare --urls "$bare_url" >"$work/bare.log" 2>&1 &   # dotnet itself, so $! is the server's pid
+bare_pid=$!
+pids+=("$bare_pid")
+bench wait --url "$bare_url/health/live" --timeout 60 || die "bare endpoint did not start"
+wrk_run bare "$bare_url" ""
+bare_line="$(result_line "$work/wrk-bare.out")"
+stop_pid "$bare_pid"
+
+start_vigil vigil-single
+wrk_run vigil "$vigil_url" "$work/vigil-single.key"
+vigil_line="$(result_line "$work/wrk-vigil.out")"
+stop_pid "$vigil_pid"
+check_stored "$vigil_data" "$(field "$vigil_line" requests)" "(b) vigil (measured run; the table also holds the warm-up's)"
+
+# ---------------------------------------------------------------- report
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
+fmt() { awk -v x="$1" 'BEGIN { printf "%.0f", x }'; }
+verdict() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b ? "met" : "NOT met") }'; }
+
+sqlite_rate="$(field "$sqlite_line" rows_per_s)"
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+mem="$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+disk="$(df -hT "$work" | awk 'NR == 2 { print $1 ", " $2 ", " $3 " total" }')"
+os="$(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
+sdk="$(dotnet --version)"
+runtime="$(dotnet --list-runtimes | awk '/Microsoft.NETCore.App/ { v = $2 } END { print v }')"
+fsync_probe="$(dd if=/dev/zero of="$work/fsync-probe" bs=4k count=200 oflag=dsync 2>&1 | tail -1 | sed 's/.*copied, //')"
+rm -f "$work/fsync-probe"
+load="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+section="$(mktemp)"
+{
+  echo "<!-- bench:begin (written by bench/run.sh; do not edit by hand) -->"
+  echo "## Ingest benchmark"
+  echo
+  echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/run.sh\` (BENCH_SECONDS=$seconds, BENCH_WARMUP=$warmup)."
+  echo
+  echo "### Machine"
+  echo
+  echo "| | |"
+  echo "|---|---|"
+  echo "| CPUs (\`nproc\`) | $(nproc) |"
+  echo "| CPU model | $cpu |"
+  echo "| memory | $mem |"
+  echo "| disk (data directories) | $disk; 200 x 4 KiB O_DSYNC writes took $fsync_probe |"
+  echo "| OS | $os |"
+  echo "| .NET | SDK $sdk, runtime $runtime |"
+  echo "| load average after the run | $load |"
+  echo "| vigil serve | Release build (artifacts/vigil), extra arguments: ${vigil_args:-none (as shipped)}; its stdout/stderr go to a file |"
+  echo "| SQLite | $(field "$sqlite_line" sqlite_version) (SQLitePCLRaw.bundle_e_sqlite3 2.0.6, Microsoft.Data.Sqlite.Core 6.0.7) |"
+  echo
+  echo "### (a) Batched ingest: $batch readings per POST"
+  echo
+  echo "Plain SQLite insert of the same rows: WAL + synchronous=$(field "$sqlite_line" synchronous), the product's readings schema and"
+  echo "indexes (embedded migrations) and connection pragmas (SqliteDatabase.Open), one transaction per $batch rows,"
+  echo "prepared multi-row INSERTs with named parameters, one writer. The fastest variant is the reference for the ratios."
+  echo
+  echo "| rows per INSERT | rows/s | batch p50 ms | batch p99 ms | commit p50 ms |"
+  echo "|---|---|---|---|---|"
+  for line in "${sqlite_lines[@]}"; do
+    echo "| $(field "$line" rows_per_statement) | $(fmt "$(field "$line" rows_per_s)") | $(field "$line" batch_p50_ms) | $(field "$line" batch_p99_ms) | $(field "$line" commit_p50_ms) |"
+  done
+  echo
+  echo "Reference: **$(fmt "$sqlite_rate") rows/s** ($(field "$sqlite_line" rows_per_statement) rows per INSERT)."
+  echo
+  echo "| clients | readings/s (202) | POSTs/s | POST p50 ms | POST p99 ms | vs plain insert | target >= 100,000/s | target >= 0.3 of plain |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for line in "${http_lines[@]}"; do
+    rate="$(field "$line" readings_per_s)"
+    r="$(ratio "$rate" "$sqlite_rate")"
+    echo "| $(field "$line" clients) | $(fmt "$rate") | $(field "$line" requests_per_s) | $(field "$line" p50_ms) | $(field "$line" p99_ms) | $r | $(verdict "$rate" 100000) | $(verdict "$r" 0.3) |"
+  done
+  echo
+  echo "Every counted POST answered 202 with accepted=$batch, duplicates=0; after the server stopped, the readings table held at"
+  echo "least every acknowledged reading ($acked acknowledged in all, warm-up included)."
+  echo
+  echo "### (b) Single-reading POSTs (wrk, $wrk_threads threads, $wrk_connections connections)"
+  echo
+  echo "| server | requests/s | p50 ms | p90 ms | p99 ms | max ms |"
+  echo "|---|---|---|---|---|---|"
+  for pair in "bare Kestrel + System.Text.Json|$bare_line" "vigil serve|$vigil_line"; do
+    line="${pair#*|}"
+    echo "| ${pair%%|*} | $(field "$line" requests_per_s) | $(field "$line" p50_ms) | $(field "$line" p90_ms) | $(field "$line" p99_ms) | $(field "$line" max_ms) |"
+  done
+  single_ratio="$(ratio "$(field "$vigil_line" requests_per_s)" "$(field "$bare_line" requests_per_s)")"
+  echo
+  echo "Vigil / bare: **$single_ratio** (target >= 0.5: $(verdict "$single_ratio" 0.5)). All answers were 202."
+  echo
+  echo "### Raw results"
+  echo
+  echo '```'
+  printf '%s\n' "${sqlite_lines[@]}" "${http_lines[@]}"
+  echo "$bare_line" | sed 's/^BENCH wrk/BENCH wrk(bare)/'
+  echo "$vigil_line" | sed 's/^BENCH wrk/BENCH wrk(vigil)/'
+  echo '```'
+  echo
+  echo "### Commands"
+  echo
+  echo '```'
+  echo "BENCH_SECONDS=$seconds BENCH_WARMUP=$warmup BENCH_CLIENTS=\"$clients_list\" bench/run.sh"
+  echo "dotnet artifacts/vigil/vigil.dll serve --data-dir <fresh temp dir> --urls http://127.0.0.1:<free port> $vigil_args"
+  echo "dotnet artifacts/bench/Vigil.Bench.dll setup --url <vigil url> --data-dir <dir> --key-out <key file> --patients $patients"
+  printf '%s\n' "${commands[@]}" | sed "s#$work#<work>#g; s#$root/##g; s#^bench #dotnet artifacts/bench/Vigil.Bench.dll #"
+  echo '```'
+  echo "<!-- bench:end -->"
+} >"$section"
+
+mkdir -p "$(dirname "$report")"
+if [ -f "$report" ] && grep -q '<!-- bench:begin' "$report" && grep -q '<!-- bench:end -->' "$report"; then
+  awk -v f="$section" '
+    /<!-- bench:begin/ { while ((getline l < f) > 0) print l; skip = 1; next }
+    /<!-- bench:end -->/ { skip = 0; next }
+    !skip { print }' "$report" >"$report.tmp" && mv "$report.tmp" "$report"
+else
+  { echo "# Benchmarks"; echo; cat "$section"; } >"$report"
+fi
+rm -f "$section"
+log "report written to $report"
