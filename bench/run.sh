@@ -11,7 +11,8 @@
 #   BENCH_SECONDS [20]  measured seconds per step      BENCH_WARMUP [5]   warm-up seconds before each step
 #   BENCH_CLIENTS ["4 8"] client counts for (a)        BENCH_BATCH [1000] readings per POST / rows per transaction
 #   BENCH_PATIENTS [200] patient pool
-#   BENCH_ROWS_PER_STATEMENT ["100 20"] rows per INSERT statement in the baseline, one baseline run each; the fastest is
+#   BENCH_ROWS_PER_STATEMENT ["1 20"] rows per INSERT statement in the baseline (1: native prepared statement bound by
+#     position, as the product; more: ADO.NET multi-row statements), one baseline run each; the fastest is
 #       the reference for the ratio (100 is what the product's MultiRowInsert uses; fewer rows bind faster, see report)
 #   BENCH_WRK_THREADS [2]  BENCH_WRK_CONNECTIONS [64]  wrk settings for (b), the same for both servers
 #   BENCH_VIGIL_ARGS [""] extra arguments for `vigil serve` (e.g. --Logging:LogLevel:Default=Warning); default: as shipped
@@ -30,7 +31,7 @@ warmup="${BENCH_WARMUP:-5}"
 clients_list="${BENCH_CLIENTS:-4 8}"
 batch="${BENCH_BATCH:-1000}"
 patients="${BENCH_PATIENTS:-200}"
-rows_per_statement_list="${BENCH_ROWS_PER_STATEMENT:-100 20}"
+rows_per_statement_list="${BENCH_ROWS_PER_STATEMENT:-1 20}"
 wrk_threads="${BENCH_WRK_THREADS:-2}"
 wrk_connections="${BENCH_WRK_CONNECTIONS:-64}"
 vigil_args="${BENCH_VIGIL_ARGS:-}"

@@ -22,7 +22,9 @@ public static class PlainInsert
         var seconds = options.Double("seconds", 20);
         var warmup = options.Double("warmup", 5);
         var batch = options.Int("batch", 1000);
-        var perStatement = Math.Min(options.Int("rows-per-statement", 100), batch);
+        // 1 (the default) is the fastest plain insert: one prepared statement bound by position through SQLite's own
+        // API, as the product's ingest does. More than 1 uses ADO.NET multi-row statements with named parameters.
+        var perStatement = Math.Min(options.Int("rows-per-statement", 1), batch);
         var patients = options.Int("patients", 200);
         if (batch % perStatement != 0)
         {
@@ -30,7 +32,7 @@ public static class PlainInsert
         }
 
         var db = new SqliteDatabase(dataDir);
-        using var connection = db.Open();
+        using var connection = db.OpenWriter();
         Migrator.Migrate(connection, Migration.Embedded("sqlite"));
         using var pragma = connection.CreateCommand();
         pragma.CommandText = "PRAGMA journal_mode; PRAGMA synchronous;";
@@ -50,6 +52,8 @@ public static class PlainInsert
         }
 
         using var insert = Create(connection, perStatement);
+        using var native = new SqliteStatement(connection,
+            $"INSERT INTO readings ({string.Join(", ", Columns)}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
         var random = new Random(42);
         var tag = "s" + Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()));
         var now = DateTimeOffset.UtcNow;
@@ -74,7 +78,18 @@ public static class PlainInsert
             using (var transaction = connection.BeginTransaction())
             {
                 insert.Transaction = transaction;
-                for (var s = 0; s < batch / perStatement; s++)
+                for (var s = 0; perStatement == 1 && s < batch; s++)
+                {
+                    native.Bind(1, "bench").Bind(2, $"{tag}-{sequence++:D12}").Bind(3, patientIds[random.Next(patients)]).Bind(4, (string?)null)
+                        .Bind(5, "heart_rate").Bind(6, (double)random.Next(60, 101)).Bind(7, (string?)null)
+                        .Bind(8, ToMicros(ReadingBatch.ObservedAt(now, random))).Bind(9, receivedAt);
+                    if (native.Execute() != 1)
+                    {
+                        throw new BenchException("an INSERT did not insert its row");
+                    }
+                }
+
+                for (var s = 0; perStatement > 1 && s < batch / perStatement; s++)
                 {
                     var parameters = insert.Parameters;
                     for (var i = 0; i < perStatement; i++)
