@@ -1,5 +1,6 @@
-using Dapper;
+using Microsoft.Data.Sqlite;
 using Vigil.Domain;
+using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
 namespace Vigil.Storage;
@@ -13,14 +14,14 @@ internal static class ReferenceChecks
         var patients = new Dictionary<string, bool>();
         var devices = new Dictionary<string, bool>();
         var errors = new List<FieldError>();
-        var patientQuery = ctx.Prepared("patient-exists", c => Command(c, "SELECT 1 FROM patients WHERE customer_id = @c AND id = @id"));
-        var deviceQuery = ctx.Prepared("device-exists", c => Command(c, "SELECT 1 FROM devices WHERE customer_id = @c AND id = @id"));
+        var patientQuery = ctx.Cached("patient-exists", c => new SqliteStatement((SqliteConnection)c, "SELECT 1 FROM patients WHERE customer_id = ?1 AND id = ?2"));
+        var deviceQuery = ctx.Cached("device-exists", c => new SqliteStatement((SqliteConnection)c, "SELECT 1 FROM devices WHERE customer_id = ?1 AND id = ?2"));
         for (var i = 0; i < items.Count; i++)
         {
             var patientId = patientOf(items[i]);
             if (!patients.TryGetValue(patientId, out var known))
             {
-                patients[patientId] = known = Exists(patientQuery, customerId, patientId);
+                patients[patientId] = known = patientQuery.Bind(1, customerId).Bind(2, patientId).QueryFirst(static _ => { });
             }
 
             if (!known)
@@ -32,7 +33,7 @@ internal static class ReferenceChecks
             {
                 if (!devices.TryGetValue(deviceId, out var knownDevice))
                 {
-                    devices[deviceId] = knownDevice = Exists(deviceQuery, customerId, deviceId);
+                    devices[deviceId] = knownDevice = deviceQuery.Bind(1, customerId).Bind(2, deviceId).QueryFirst(static _ => { });
                 }
 
                 if (!knownDevice)
@@ -46,26 +47,5 @@ internal static class ReferenceChecks
         {
             throw RejectedException.Invalid(errors);
         }
-    }
-
-    private static System.Data.Common.DbCommand Command(System.Data.Common.DbConnection connection, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in new[] { "@c", "@id" })
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = name;
-            command.Parameters.Add(p);
-        }
-
-        return command;
-    }
-
-    private static bool Exists(System.Data.Common.DbCommand query, string customerId, string id)
-    {
-        query.Parameters[0].Value = customerId;
-        query.Parameters[1].Value = id;
-        return query.ExecuteScalar() is not null;
     }
 }

@@ -28,21 +28,6 @@ public sealed class WriteContext
     /// <summary>Runs <paramref name="action"/> after the transaction holding this job has committed (never if it did not).</summary>
     public void OnCommitted(Action action) => (_afterCommit ??= []).Add(action);
 
-    /// <summary>A command prepared once per writer connection and reused across transactions (the hot ingest path).</summary>
-    public DbCommand Prepared(string key, Func<DbConnection, DbCommand> create)
-    {
-        if (!_cache.TryGetValue(key, out var cached))
-        {
-            var created = create(Connection);
-            created.Prepare();
-            _cache[key] = cached = created;
-        }
-
-        var command = (DbCommand)cached;
-        command.Transaction = Transaction;
-        return command;
-    }
-
     /// <summary>Something built once per writer connection (a prepared native statement) and disposed with it.</summary>
     public T Cached<T>(string key, Func<DbConnection, T> create)
         where T : class, IDisposable
