@@ -15,14 +15,14 @@ namespace Vigil.Storage.Readings;
 /// per customer: the same id with the same content is an idempotent resend (counted, no effect); with other content
 /// it is a conflict and the whole request is refused.
 /// </summary>
-public sealed class ReadingStore(SqliteDatabase db, IEventLog log)
+public sealed class ReadingStore(SqliteDatabase db, IEventLog log, ReadingIndexer indexer)
 {
     private const string InsertSql = """
         INSERT INTO readings (customer_id, id, patient_id, device_id, type, value, text, observed_at, received_at)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (customer_id, id) DO NOTHING
         """;
 
-    private const string FindSql = $"SELECT {ReadingRow.Columns} FROM readings WHERE customer_id = ?1 AND id = ?2";
+    private const string FindSql = $"SELECT {ReadingRow.Columns} FROM readings r WHERE customer_id = ?1 AND id = ?2";
 
     /// <summary>
     /// Encodes the log messages of a request's readings on the caller's thread, so the single writer thread only
@@ -96,6 +96,11 @@ public sealed class ReadingStore(SqliteDatabase db, IEventLog log)
         }
 
         log.Append(ctx, inserted);
+        if (inserted.Count > 0)
+        {
+            ctx.OnCommitted(() => indexer.Added(inserted.Count));
+        }
+
         return new IngestResult(inserted.Count, duplicates, ids);
     }
 
@@ -165,12 +170,23 @@ public sealed class ReadingStore(SqliteDatabase db, IEventLog log)
         await using var c = db.Open();
         var rows = (await c.QueryAsync<ReadingRow>(new CommandDefinition(
             $"""
-            SELECT {ReadingRow.Columns} FROM readings
-            WHERE customer_id = @customerId AND patient_id = @patientId
-              AND (@type IS NULL OR type = @type)
-              AND observed_at >= @from AND observed_at < @to
-              AND (observed_at > @afterTime OR (observed_at = @afterTime AND seq > @afterSeq))
-            ORDER BY observed_at, seq
+            WITH hits AS (
+                SELECT * FROM (
+                    SELECT seq, observed_at FROM readings_by_patient
+                    WHERE customer_id = @customerId AND patient_id = @patientId AND (@type IS NULL OR type = @type)
+                      AND observed_at >= @from AND observed_at < @to
+                      AND (observed_at > @afterTime OR (observed_at = @afterTime AND seq > @afterSeq))
+                    ORDER BY observed_at, seq LIMIT @take)
+                UNION ALL
+                SELECT * FROM (
+                    SELECT seq, observed_at FROM readings
+                    WHERE seq > (SELECT indexed_upto FROM readings_index_state WHERE id = 1)
+                      AND customer_id = @customerId AND patient_id = @patientId AND (@type IS NULL OR type = @type)
+                      AND observed_at >= @from AND observed_at < @to
+                      AND (observed_at > @afterTime OR (observed_at = @afterTime AND seq > @afterSeq))
+                    ORDER BY observed_at, seq LIMIT @take))
+            SELECT {ReadingRow.Columns} FROM hits h JOIN readings r ON r.seq = h.seq
+            ORDER BY h.observed_at, h.seq
             LIMIT @take
             """,
             new
@@ -202,7 +218,7 @@ public sealed class ReadingStore(SqliteDatabase db, IEventLog log)
 
     private sealed record ReadingRow(long Seq, string Id, string PatientId, string? DeviceId, string Type, double? Value, string? Text, long ObservedAt, long ReceivedAt)
     {
-        public const string Columns = "seq, id, patient_id, device_id, type, value, text, observed_at, received_at";
+        public const string Columns = "r.seq, r.id, r.patient_id, r.device_id, r.type, r.value, r.text, r.observed_at, r.received_at";
 
         public Reading ToReading()
         {

@@ -77,7 +77,9 @@ public sealed partial class ReferenceStore
 
         if (ctx.Connection.ExecuteScalar<long?>(
                 """
-                SELECT 1 WHERE EXISTS (SELECT 1 FROM readings WHERE customer_id = @customerId AND patient_id = @id)
+                SELECT 1 WHERE EXISTS (SELECT 1 FROM readings_by_patient WHERE customer_id = @customerId AND patient_id = @id)
+                            OR EXISTS (SELECT 1 FROM readings WHERE seq > (SELECT indexed_upto FROM readings_index_state WHERE id = 1)
+                                                                AND customer_id = @customerId AND patient_id = @id)
                             OR EXISTS (SELECT 1 FROM events WHERE customer_id = @customerId AND patient_id = @id)
                 """, new { customerId, id }, ctx.Transaction) is not null)
         {

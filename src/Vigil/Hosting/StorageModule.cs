@@ -26,6 +26,8 @@ public static class StorageModule
         });
         builder.Services.TryAddSingleton<IEventLog, EmbeddedEventLog>();
         builder.Services.AddSingleton<ReferenceStore>();
+        builder.Services.AddSingleton(sp => new ReadingIndexer(
+            sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<GroupCommitter>(), sp.GetRequiredService<ILogger<ReadingIndexer>>()));
         builder.Services.AddSingleton<ReadingStore>();
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<ApiKeyStore>();

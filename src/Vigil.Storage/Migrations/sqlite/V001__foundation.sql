@@ -74,7 +74,24 @@ CREATE TABLE readings (
     received_at INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX ux_readings_id ON readings (customer_id, id);
-CREATE INDEX ix_readings_patient_time ON readings (customer_id, patient_id, observed_at);
+
+-- A patient's readings in event-time order. Maintained in sorted batches (ReadingIndexer) rather than on every
+-- insert: readings of many patients arrive interleaved, and an index updated per insert dirties a page per patient per
+-- commit. Readings past indexed_upto are found by scanning the table's tail, so queries always see every reading.
+CREATE TABLE readings_by_patient (
+    customer_id TEXT NOT NULL,
+    patient_id  TEXT NOT NULL,
+    observed_at INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    type        TEXT NOT NULL,
+    PRIMARY KEY (customer_id, patient_id, observed_at, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE readings_index_state (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    indexed_upto INTEGER NOT NULL
+);
+INSERT INTO readings_index_state (id, indexed_upto) VALUES (1, 0);
 
 -- Clinical events, with the processing status that the process role records.
 CREATE TABLE events (
