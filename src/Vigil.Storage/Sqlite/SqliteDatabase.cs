@@ -39,8 +39,11 @@ public sealed class SqliteDatabase
         var connection = new SqliteConnection(ConnectionString);
         connection.Open();
         using var pragmas = connection.CreateCommand();
-        // journal_mode=WAL is persistent in the file; synchronous is per connection and must be set on each.
+        // page_size takes effect only when the file is created (8 KiB writes ~20% faster than the default 4 KiB here:
+        // fewer WAL frames per byte; docs/benchmarks.md). journal_mode=WAL is persistent in the file; synchronous is
+        // per connection and must be set on each.
         pragmas.CommandText = """
+            PRAGMA page_size=8192;
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous=FULL;
             PRAGMA foreign_keys=ON;
@@ -53,7 +56,7 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>
-    /// Opens the group writer's connection. It checkpoints the WAL every 10,000 pages (40 MiB) instead of SQLite's
+    /// Opens the group writer's connection. It checkpoints the WAL every 10,000 pages (80 MiB) instead of SQLite's
     /// default 1,000: the writer runs the checkpoint inside a commit, and fewer, larger checkpoints cost the write path
     /// about a quarter less (measured, docs/benchmarks.md). The WAL file is cut back to 64 MiB afterwards.
     /// </summary>
