@@ -26,23 +26,19 @@ public static class CustomerEndpoints
     /// <summary>A tenant's caller may only touch its own customer; any other id is "not found" so existence does not leak.</summary>
     internal static bool Visible(Caller caller, string id) => caller.CustomerId is null || caller.CustomerId == id;
 
+    private static Task<(ReferenceRequest.Parsed<string>? Value, IResult? Problem)> ReadAsync(HttpContext http, string? pathId, CancellationToken cancellationToken) =>
+        ReferenceRequest.ReadAsync<CustomerRequest, string>(
+            http.Request, null, pathId, "Customer", b => b.Id, _ => null, (b, errors) => FieldRules.Text(b.Name, "name", 200, errors), cancellationToken);
+
     private static async Task<IResult> CreateAsync(HttpContext http, ReferenceStore store, GroupCommitter writer, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync<CustomerRequest>(http.Request, cancellationToken);
-        if (problem is not null)
+        var (request, problem) = await ReadAsync(http, null, cancellationToken);
+        if (request is null)
         {
-            return problem;
+            return problem!;
         }
 
-        var errors = new List<FieldError>();
-        var id = FieldRules.Id(body!.Id, "id", errors) ?? Identifiers.New();
-        var name = FieldRules.Text(body.Name, "name", 200, errors);
-        if (errors.Count > 0)
-        {
-            return Problems.Invalid(errors);
-        }
-
-        var customer = await writer.WriteAsync(ctx => store.CreateCustomer(ctx, id, name), cancellationToken);
+        var customer = await writer.WriteAsync(ctx => store.CreateCustomer(ctx, request.Id, request.Fields), cancellationToken);
         return TypedResults.Created($"/api/v1/customers/{customer.Id}", customer);
     }
 
@@ -59,25 +55,10 @@ public static class CustomerEndpoints
             return Problems.NotFound($"Customer '{id}'");
         }
 
-        var (body, problem) = await JsonBody.ReadAsync<CustomerRequest>(http.Request, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        var errors = new List<FieldError>();
-        if (body!.Id is not null && body.Id != id)
-        {
-            errors.Add(new FieldError(null, "id", "must match the id in the path (ids never change)"));
-        }
-
-        var name = FieldRules.Text(body.Name, "name", 200, errors);
-        if (errors.Count > 0)
-        {
-            return Problems.Invalid(errors);
-        }
-
-        return TypedResults.Ok(await writer.WriteAsync(ctx => store.UpdateCustomer(ctx, id, name), cancellationToken));
+        var (request, problem) = await ReadAsync(http, id, cancellationToken);
+        return request is null
+            ? problem!
+            : TypedResults.Ok(await writer.WriteAsync(ctx => store.UpdateCustomer(ctx, id, request.Fields), cancellationToken));
     }
 
     private static async Task<IResult> DeleteAsync(ReferenceStore store, GroupCommitter writer, string id, CancellationToken cancellationToken)

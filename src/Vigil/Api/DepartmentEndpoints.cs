@@ -23,6 +23,10 @@ public static class DepartmentEndpoints
 
     private static bool Own(HttpContext http, string customerId) => Caller.From(http.User).Tenant == customerId;
 
+    private static Task<(ReferenceRequest.Parsed<string>? Value, IResult? Problem)> ReadAsync(HttpContext http, string? pathId, CancellationToken cancellationToken) =>
+        ReferenceRequest.ReadAsync<DepartmentRequest, string>(
+            http.Request, null, pathId, "Department", b => b.Id, _ => null, (b, errors) => FieldRules.Text(b.Name, "name", 200, errors), cancellationToken);
+
     private static async Task<IResult> CreateAsync(HttpContext http, ReferenceStore store, GroupCommitter writer, string customerId, CancellationToken cancellationToken)
     {
         if (!Own(http, customerId))
@@ -30,21 +34,13 @@ public static class DepartmentEndpoints
             return Problems.NotFound($"Customer '{customerId}'");
         }
 
-        var (body, problem) = await JsonBody.ReadAsync<DepartmentRequest>(http.Request, cancellationToken);
-        if (problem is not null)
+        var (request, problem) = await ReadAsync(http, null, cancellationToken);
+        if (request is null)
         {
-            return problem;
+            return problem!;
         }
 
-        var errors = new List<FieldError>();
-        var id = FieldRules.Id(body!.Id, "id", errors) ?? Identifiers.New();
-        var name = FieldRules.Text(body.Name, "name", 200, errors);
-        if (errors.Count > 0)
-        {
-            return Problems.Invalid(errors);
-        }
-
-        var department = await writer.WriteAsync(ctx => store.CreateDepartment(ctx, customerId, id, name), cancellationToken);
+        var department = await writer.WriteAsync(ctx => store.CreateDepartment(ctx, customerId, request.Id, request.Fields), cancellationToken);
         return TypedResults.Created($"/api/v1/customers/{customerId}/departments/{department.Id}", department);
     }
 
@@ -65,25 +61,10 @@ public static class DepartmentEndpoints
             return Problems.NotFound($"Department '{id}'");
         }
 
-        var (body, problem) = await JsonBody.ReadAsync<DepartmentRequest>(http.Request, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        var errors = new List<FieldError>();
-        if (body!.Id is not null && body.Id != id)
-        {
-            errors.Add(new FieldError(null, "id", "must match the id in the path (ids never change)"));
-        }
-
-        var name = FieldRules.Text(body.Name, "name", 200, errors);
-        if (errors.Count > 0)
-        {
-            return Problems.Invalid(errors);
-        }
-
-        return TypedResults.Ok(await writer.WriteAsync(ctx => store.UpdateDepartment(ctx, customerId, id, name), cancellationToken));
+        var (request, problem) = await ReadAsync(http, id, cancellationToken);
+        return request is null
+            ? problem!
+            : TypedResults.Ok(await writer.WriteAsync(ctx => store.UpdateDepartment(ctx, customerId, id, request.Fields), cancellationToken));
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext http, ReferenceStore store, GroupCommitter writer, string customerId, string id, CancellationToken cancellationToken)

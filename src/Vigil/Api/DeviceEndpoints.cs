@@ -22,34 +22,26 @@ public static class DeviceEndpoints
         return group;
     }
 
-    private static DeviceFields Validate(DeviceRequest body, List<FieldError> errors) => new(
-        FieldRules.Text(body.Serial, "serial", 128, errors),
-        FieldRules.Text(body.Type, "type", 64, errors),
-        FieldRules.Id(body.PatientId, "patientId", errors));
+    private static Task<(ReferenceRequest.Parsed<DeviceFields>? Value, IResult? Problem)> ReadAsync(
+        HttpContext http, string tenant, string? pathId, CancellationToken cancellationToken) =>
+        ReferenceRequest.ReadAsync<DeviceRequest, DeviceFields>(
+            http.Request, tenant, pathId, pathId is null ? "Customer" : $"Device '{pathId}'", b => b.Id, b => b.CustomerId,
+            (b, errors) => new DeviceFields(
+                FieldRules.Text(b.Serial, "serial", 128, errors),
+                FieldRules.Text(b.Type, "type", 64, errors),
+                FieldRules.Id(b.PatientId, "patientId", errors)),
+            cancellationToken);
 
     private static async Task<IResult> CreateAsync(HttpContext http, ReferenceStore store, GroupCommitter writer, CancellationToken cancellationToken)
     {
         var tenant = Caller.From(http.User).Tenant;
-        var (body, problem) = await JsonBody.ReadAsync<DeviceRequest>(http.Request, cancellationToken);
-        if (problem is not null)
+        var (request, problem) = await ReadAsync(http, tenant, null, cancellationToken);
+        if (request is null)
         {
-            return problem;
+            return problem!;
         }
 
-        if (body!.CustomerId is not null && body.CustomerId != tenant)
-        {
-            return Problems.NotFound($"Customer '{body.CustomerId}'");
-        }
-
-        var errors = new List<FieldError>();
-        var id = FieldRules.Id(body.Id, "id", errors) ?? Identifiers.New();
-        var fields = Validate(body, errors);
-        if (errors.Count > 0)
-        {
-            return Problems.Invalid(errors);
-        }
-
-        var device = await writer.WriteAsync(ctx => store.CreateDevice(ctx, tenant, id, fields), cancellationToken);
+        var device = await writer.WriteAsync(ctx => store.CreateDevice(ctx, tenant, request.Id, request.Fields), cancellationToken);
         return TypedResults.Created($"/api/v1/devices/{device.Id}", device);
     }
 
@@ -62,30 +54,10 @@ public static class DeviceEndpoints
     private static async Task<IResult> UpdateAsync(HttpContext http, ReferenceStore store, GroupCommitter writer, string id, CancellationToken cancellationToken)
     {
         var tenant = Caller.From(http.User).Tenant;
-        var (body, problem) = await JsonBody.ReadAsync<DeviceRequest>(http.Request, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        if (body!.CustomerId is not null && body.CustomerId != tenant)
-        {
-            return Problems.NotFound($"Device '{id}'");
-        }
-
-        var errors = new List<FieldError>();
-        if (body.Id is not null && body.Id != id)
-        {
-            errors.Add(new FieldError(null, "id", "must match the id in the path (ids never change)"));
-        }
-
-        var fields = Validate(body, errors);
-        if (errors.Count > 0)
-        {
-            return Problems.Invalid(errors);
-        }
-
-        return TypedResults.Ok(await writer.WriteAsync(ctx => store.UpdateDevice(ctx, tenant, id, fields), cancellationToken));
+        var (request, problem) = await ReadAsync(http, tenant, id, cancellationToken);
+        return request is null
+            ? problem!
+            : TypedResults.Ok(await writer.WriteAsync(ctx => store.UpdateDevice(ctx, tenant, id, request.Fields), cancellationToken));
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext http, ReferenceStore store, GroupCommitter writer, string id, CancellationToken cancellationToken)

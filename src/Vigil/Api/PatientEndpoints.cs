@@ -25,45 +25,37 @@ public static class PatientEndpoints
         return group;
     }
 
-    private static PatientFields Validate(PatientRequest body, DateTimeOffset now, List<FieldError> errors)
-    {
-        var departmentId = FieldRules.Id(body.DepartmentId, "departmentId", errors);
-        var mrn = FieldRules.OptionalText(body.Mrn, "mrn", 64, errors);
-        var name = FieldRules.Text(body.Name, "name", 200, errors);
-        var birthDate = FieldRules.Date(body.BirthDate, "birthDate", now, errors);
-        var scale = body.Spo2Scale ?? 1;
-        if (scale is not (1 or 2))
-        {
-            errors.Add(new FieldError(null, "spo2Scale", "must be 1 or 2 (NEWS2 SpO2 scale)"));
-        }
+    private static Task<(ReferenceRequest.Parsed<PatientFields>? Value, IResult? Problem)> ReadAsync(
+        HttpContext http, string tenant, string? pathId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ReferenceRequest.ReadAsync<PatientRequest, PatientFields>(
+            http.Request, tenant, pathId, pathId is null ? "Customer" : $"Patient '{pathId}'", b => b.Id, b => b.CustomerId,
+            (b, errors) =>
+            {
+                var departmentId = FieldRules.Id(b.DepartmentId, "departmentId", errors);
+                var mrn = FieldRules.OptionalText(b.Mrn, "mrn", 64, errors);
+                var name = FieldRules.Text(b.Name, "name", 200, errors);
+                var birthDate = FieldRules.Date(b.BirthDate, "birthDate", now, errors);
+                var scale = b.Spo2Scale ?? 1;
+                if (scale is not (1 or 2))
+                {
+                    errors.Add(new FieldError(null, "spo2Scale", "must be 1 or 2 (NEWS2 SpO2 scale)"));
+                }
 
-        var status = FieldRules.OneOf(body.Status, "status", Patient.Statuses, "active", errors);
-        return new PatientFields(departmentId, mrn, name, birthDate, scale, status);
-    }
+                var status = FieldRules.OneOf(b.Status, "status", Patient.Statuses, "active", errors);
+                return new PatientFields(departmentId, mrn, name, birthDate, scale, status);
+            },
+            cancellationToken);
 
     private static async Task<IResult> CreateAsync(HttpContext http, ReferenceStore store, GroupCommitter writer, TimeProvider clock, CancellationToken cancellationToken)
     {
         var tenant = Caller.From(http.User).Tenant;
-        var (body, problem) = await JsonBody.ReadAsync<PatientRequest>(http.Request, cancellationToken);
-        if (problem is not null)
+        var (request, problem) = await ReadAsync(http, tenant, null, clock.GetUtcNow(), cancellationToken);
+        if (request is null)
         {
-            return problem;
+            return problem!;
         }
 
-        if (body!.CustomerId is not null && body.CustomerId != tenant)
-        {
-            return Problems.NotFound($"Customer '{body.CustomerId}'");
-        }
-
-        var errors = new List<FieldError>();
-        var id = FieldRules.Id(body.Id, "id", errors) ?? Identifiers.New();
-        var fields = Validate(body, clock.GetUtcNow(), errors);
-        if (errors.Count > 0)
-        {
-            return Problems.Invalid(errors);
-        }
-
-        var patient = await writer.WriteAsync(ctx => store.CreatePatient(ctx, tenant, id, fields), cancellationToken);
+        var patient = await writer.WriteAsync(ctx => store.CreatePatient(ctx, tenant, request.Id, request.Fields), cancellationToken);
         return TypedResults.Created($"/api/v1/patients/{patient.Id}", patient);
     }
 
@@ -90,30 +82,10 @@ public static class PatientEndpoints
     private static async Task<IResult> UpdateAsync(HttpContext http, ReferenceStore store, GroupCommitter writer, TimeProvider clock, string id, CancellationToken cancellationToken)
     {
         var tenant = Caller.From(http.User).Tenant;
-        var (body, problem) = await JsonBody.ReadAsync<PatientRequest>(http.Request, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        if (body!.CustomerId is not null && body.CustomerId != tenant)
-        {
-            return Problems.NotFound($"Patient '{id}'");
-        }
-
-        var errors = new List<FieldError>();
-        if (body.Id is not null && body.Id != id)
-        {
-            errors.Add(new FieldError(null, "id", "must match the id in the path (ids never change)"));
-        }
-
-        var fields = Validate(body, clock.GetUtcNow(), errors);
-        if (errors.Count > 0)
-        {
-            return Problems.Invalid(errors);
-        }
-
-        return TypedResults.Ok(await writer.WriteAsync(ctx => store.UpdatePatient(ctx, tenant, id, fields), cancellationToken));
+        var (request, problem) = await ReadAsync(http, tenant, id, clock.GetUtcNow(), cancellationToken);
+        return request is null
+            ? problem!
+            : TypedResults.Ok(await writer.WriteAsync(ctx => store.UpdatePatient(ctx, tenant, id, request.Fields), cancellationToken));
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext http, ReferenceStore store, GroupCommitter writer, string id, CancellationToken cancellationToken)
