@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Vigil.Domain;
 using Vigil.Domain.Reference;
 using Vigil.Storage.Writes;
@@ -17,16 +16,11 @@ public sealed partial class ReferenceStore
 
     public Customer CreateCustomer(WriteContext ctx, string id, string name)
     {
-        try
-        {
-            ctx.Connection.Execute(
-                "INSERT INTO customers (id, name, created_at, updated_at) VALUES (@id, @name, @now, @now)",
-                new { id, name, now = Micros(ctx.Now) }, ctx.Transaction);
-        }
-        catch (SqliteException e) when (e.SqliteErrorCode == 19)
-        {
-            throw new RejectedException(RejectionKind.Conflict, $"A customer with id '{id}' already exists.");
-        }
+        ExecuteUnique(
+            ctx,
+            "INSERT INTO customers (id, name, created_at, updated_at) VALUES (@id, @name, @now, @now)",
+            new { id, name, now = Micros(ctx.Now) },
+            $"A customer with id '{id}' already exists.");
 
         var customer = new Customer(id, name, ctx.Now, ctx.Now);
         AppendChange(ctx, "customer", "upserted", id, id, Domain.Log.Keys.Entity(id, "customer", id), customer);

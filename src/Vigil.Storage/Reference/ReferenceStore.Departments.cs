@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Vigil.Domain;
 using Vigil.Domain.Reference;
 using Vigil.Storage.Writes;
@@ -18,16 +17,11 @@ public sealed partial class ReferenceStore
     public Department CreateDepartment(WriteContext ctx, string customerId, string id, string name)
     {
         RequireCustomer(ctx, customerId);
-        try
-        {
-            ctx.Connection.Execute(
-                "INSERT INTO departments (customer_id, id, name, created_at, updated_at) VALUES (@customerId, @id, @name, @now, @now)",
-                new { customerId, id, name, now = Micros(ctx.Now) }, ctx.Transaction);
-        }
-        catch (SqliteException e) when (e.SqliteErrorCode == 19)
-        {
-            throw new RejectedException(RejectionKind.Conflict, $"A department with id '{id}' already exists.");
-        }
+        ExecuteUnique(
+            ctx,
+            "INSERT INTO departments (customer_id, id, name, created_at, updated_at) VALUES (@customerId, @id, @name, @now, @now)",
+            new { customerId, id, name, now = Micros(ctx.Now) },
+            $"A department with id '{id}' already exists.");
 
         var department = new Department(id, customerId, name, ctx.Now, ctx.Now);
         AppendChange(ctx, "department", "upserted", customerId, id, Domain.Log.Keys.Entity(customerId, "department", id), department);

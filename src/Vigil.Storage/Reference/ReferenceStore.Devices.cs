@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Vigil.Domain;
 using Vigil.Domain.Reference;
 using Vigil.Storage.Writes;
@@ -19,16 +18,11 @@ public sealed partial class ReferenceStore
     {
         RequireCustomer(ctx, customerId);
         RequirePatient(ctx, customerId, f.PatientId);
-        try
-        {
-            ctx.Connection.Execute(
-                $"INSERT INTO devices ({DeviceColumns}) VALUES (@id, @customerId, @Serial, @Type, @PatientId, @now, @now)",
-                new { id, customerId, f.Serial, f.Type, f.PatientId, now = Micros(ctx.Now) }, ctx.Transaction);
-        }
-        catch (SqliteException e) when (e.SqliteErrorCode == 19)
-        {
-            throw new RejectedException(RejectionKind.Conflict, $"A device with id '{id}' or serial '{f.Serial}' already exists.");
-        }
+        ExecuteUnique(
+            ctx,
+            $"INSERT INTO devices ({DeviceColumns}) VALUES (@id, @customerId, @Serial, @Type, @PatientId, @now, @now)",
+            new { id, customerId, f.Serial, f.Type, f.PatientId, now = Micros(ctx.Now) },
+            $"A device with id '{id}' or serial '{f.Serial}' already exists.");
 
         var device = new Device(id, customerId, f.Serial, f.Type, f.PatientId, ctx.Now, ctx.Now);
         AppendChange(ctx, "device", "upserted", customerId, id, Domain.Log.Keys.Entity(customerId, "device", id), device);
@@ -38,20 +32,14 @@ public sealed partial class ReferenceStore
     public Device UpdateDevice(WriteContext ctx, string customerId, string id, DeviceFields f)
     {
         RequirePatient(ctx, customerId, f.PatientId);
-        int updated;
-        try
-        {
-            updated = ctx.Connection.Execute(
-                """
-                UPDATE devices SET serial = @Serial, type = @Type, patient_id = @PatientId, updated_at = @now
-                WHERE customer_id = @customerId AND id = @id
-                """,
-                new { id, customerId, f.Serial, f.Type, f.PatientId, now = Micros(ctx.Now) }, ctx.Transaction);
-        }
-        catch (SqliteException e) when (e.SqliteErrorCode == 19)
-        {
-            throw new RejectedException(RejectionKind.Conflict, $"Another device already has serial '{f.Serial}'.");
-        }
+        var updated = ExecuteUnique(
+            ctx,
+            """
+            UPDATE devices SET serial = @Serial, type = @Type, patient_id = @PatientId, updated_at = @now
+            WHERE customer_id = @customerId AND id = @id
+            """,
+            new { id, customerId, f.Serial, f.Type, f.PatientId, now = Micros(ctx.Now) },
+            $"Another device already has serial '{f.Serial}'.");
 
         // Read back with SELECT, not RETURNING: SQLite types a NULL from RETURNING as a blob, which breaks the mapping.
         var device = updated == 0

@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Vigil.Domain;
 using Vigil.Domain.Reference;
 using Vigil.Storage.Writes;
@@ -20,19 +19,14 @@ public sealed partial class ReferenceStore
     {
         RequireCustomer(ctx, customerId);
         RequireDepartment(ctx, customerId, f.DepartmentId);
-        try
-        {
-            ctx.Connection.Execute(
-                $"""
-                INSERT INTO patients ({PatientColumns})
-                VALUES (@id, @customerId, @DepartmentId, @Mrn, @Name, @BirthDate, @Spo2Scale, @Status, @now, @now)
-                """,
-                new { id, customerId, f.DepartmentId, f.Mrn, f.Name, f.BirthDate, f.Spo2Scale, f.Status, now = Micros(ctx.Now) }, ctx.Transaction);
-        }
-        catch (SqliteException e) when (e.SqliteErrorCode == 19)
-        {
-            throw new RejectedException(RejectionKind.Conflict, $"A patient with id '{id}' or MRN '{f.Mrn}' already exists.");
-        }
+        ExecuteUnique(
+            ctx,
+            $"""
+            INSERT INTO patients ({PatientColumns})
+            VALUES (@id, @customerId, @DepartmentId, @Mrn, @Name, @BirthDate, @Spo2Scale, @Status, @now, @now)
+            """,
+            new { id, customerId, f.DepartmentId, f.Mrn, f.Name, f.BirthDate, f.Spo2Scale, f.Status, now = Micros(ctx.Now) },
+            $"A patient with id '{id}' or MRN '{f.Mrn}' already exists.");
 
         var patient = new Patient(id, customerId, f.DepartmentId, f.Mrn, f.Name, f.BirthDate, f.Spo2Scale, f.Status, ctx.Now, ctx.Now);
         AppendChange(ctx, "patient", "upserted", customerId, id, Domain.Log.Keys.Patient(customerId, id), patient);
@@ -42,21 +36,15 @@ public sealed partial class ReferenceStore
     public Patient UpdatePatient(WriteContext ctx, string customerId, string id, PatientFields f)
     {
         RequireDepartment(ctx, customerId, f.DepartmentId);
-        int updated;
-        try
-        {
-            updated = ctx.Connection.Execute(
-                """
-                UPDATE patients SET department_id = @DepartmentId, mrn = @Mrn, name = @Name, birth_date = @BirthDate,
-                    spo2_scale = @Spo2Scale, status = @Status, updated_at = @now
-                WHERE customer_id = @customerId AND id = @id
-                """,
-                new { id, customerId, f.DepartmentId, f.Mrn, f.Name, f.BirthDate, f.Spo2Scale, f.Status, now = Micros(ctx.Now) }, ctx.Transaction);
-        }
-        catch (SqliteException e) when (e.SqliteErrorCode == 19)
-        {
-            throw new RejectedException(RejectionKind.Conflict, $"Another patient already has MRN '{f.Mrn}'.");
-        }
+        var updated = ExecuteUnique(
+            ctx,
+            """
+            UPDATE patients SET department_id = @DepartmentId, mrn = @Mrn, name = @Name, birth_date = @BirthDate,
+                spo2_scale = @Spo2Scale, status = @Status, updated_at = @now
+            WHERE customer_id = @customerId AND id = @id
+            """,
+            new { id, customerId, f.DepartmentId, f.Mrn, f.Name, f.BirthDate, f.Spo2Scale, f.Status, now = Micros(ctx.Now) },
+            $"Another patient already has MRN '{f.Mrn}'.");
 
         // Read back with SELECT, not RETURNING: SQLite types a NULL from RETURNING as a blob, which breaks the mapping.
         var patient = updated == 0

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Dapper;
+using Microsoft.Data.Sqlite;
 using Vigil.Domain;
 using Vigil.Domain.Log;
 using Vigil.Storage.EventLog;
@@ -27,6 +29,19 @@ public sealed partial class ReferenceStore(SqliteDatabase db, IEventLog log)
     private sealed record ReferenceChange<T>(string Entity, string Op, string CustomerId, string Id, T Data);
 
     private Microsoft.Data.Sqlite.SqliteConnection Read() => db.Open();
+
+    /// <summary>Runs a write; a uniqueness (or other constraint) violation becomes a 409 with <paramref name="conflict"/>.</summary>
+    private static int ExecuteUnique(WriteContext ctx, string sql, object parameters, string conflict)
+    {
+        try
+        {
+            return ctx.Connection.Execute(sql, parameters, ctx.Transaction);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19)
+        {
+            throw new RejectedException(RejectionKind.Conflict, conflict);
+        }
+    }
 
     private static long Micros(DateTimeOffset t) => EventTime.ToMicros(t);
 
