@@ -14,7 +14,7 @@ rm -rf "$results" && mkdir -p "$results"
 log="$results/dotnet-test.log"
 
 status=0
-dotnet test Vigil.slnx -c Release --nologo --logger "console;verbosity=normal" --results-directory "$results" "$@" 2>&1 | tee "$log" || status=$?
+dotnet test Vigil.slnx -c Release --nologo --results-directory "$results" "$@" 2>&1 | tee "$log" || status=$?
 
 # One closing line for the whole suite: "N passed, N failed, N skipped".
 summary=$(grep -E '^(Passed|Failed)!' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\1 \2 \3/' \
