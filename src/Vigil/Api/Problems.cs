@@ -58,11 +58,15 @@ public static class Problems
         {
             await next();
         }
+        catch (RejectedException r) when (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            await From(r).ExecuteAsync(context);
+        }
         catch (Exception e) when (!context.Response.HasStarted)
         {
             var (status, title, detail, errors) = e switch
             {
-                RejectedException r => ((int)From(r).StatusCode, From(r).ProblemDetails.Title!, r.Message, r.Errors),
                 StorageUnavailableException => (503, "Storage unavailable", "The write could not be made durable and was not stored; retry.", null),
                 BadHttpRequestException b when b.StatusCode == 413 => (413, "Request too large", b.Message, null),
                 BadHttpRequestException b when b.StatusCode == 415 => (415, "Unsupported media type", b.Message, null),
