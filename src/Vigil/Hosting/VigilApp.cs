@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Vigil.Api;
 using Vigil.Security;
@@ -19,6 +20,9 @@ public static class VigilApp
         builder.WebHost.UseKestrel(k => k.AddServerHeader = false);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
+        // ASP.NET Core's data-protection keys live with the rest of Vigil's state, not in the service account's home.
+        var dataDir = builder.Configuration[$"{VigilOptions.Section}:DataDir"] ?? new VigilOptions().DataDir;
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
         builder.AddVigilStorage();
         builder.AddVigilSecurity();
         configure?.Invoke(builder);
