@@ -16,7 +16,9 @@ public static class StorageModule
 {
     public static IHostApplicationBuilder AddVigilStorage(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<EventLogOptions>().BindConfiguration("EventLog").Validate(o => o.Partitions is >= 1 and <= 1024);
+        builder.Services.AddOptions<EventLogOptions>().BindConfiguration("EventLog").Validate(o => o.Partitions is >= 1 and <= 1024, "EventLog:Partitions must be 1 to 1024")
+            .Validate(o => o.Retention > TimeSpan.Zero && o.RetentionCheckInterval > TimeSpan.Zero, "EventLog:Retention and RetentionCheckInterval must be positive")
+            .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<VigilOptions>>().Value.DataDir));
         builder.Services.TryAddSingleton(sp =>
@@ -25,6 +27,8 @@ public static class StorageModule
             return new GroupCommitter(db.OpenWriter, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GroupCommitter>>());
         });
         builder.Services.TryAddSingleton<IEventLog, EmbeddedEventLog>();
+        builder.Services.AddSingleton<EmbeddedLogRetention>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EmbeddedLogRetention>());
         builder.Services.AddSingleton<ReferenceStore>();
         builder.Services.AddSingleton(sp => new ReadingIndexer(
             sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<GroupCommitter>(), sp.GetRequiredService<ILogger<ReadingIndexer>>()));
