@@ -1,0 +1,400 @@
+using Vigil.Domain.Readings;
+using Vigil.Domain.Scoring;
+
+namespace Vigil.Domain.Tests.Scoring;
+
+public sealed class News2CalculatorTests
+{
+    private static readonly DateTimeOffset Newest = new(2026, 11, 21, 10, 0, 0, TimeSpan.Zero);
+
+    private static Reading Vital(VitalType type, double value, double minutesBefore = 0, string patientId = "patient-1") =>
+        new(Guid.NewGuid().ToString("N"), patientId, null, type, value, null, Newest.AddMinutes(-minutesBefore));
+
+    private static Reading Acvpu(string level, double minutesBefore = 0) =>
+        new(Guid.NewGuid().ToString("N"), "patient-1", null, VitalTypes.Consciousness, null, level, Newest.AddMinutes(-minutesBefore));
+
+    private static Reading Oxygen(bool on, double minutesBefore = 0) => Vital(VitalTypes.OxygenSupplement, on ? 1 : 0, minutesBefore);
+
+    /// <summary>A patient whose every parameter is in its 0-point band; <paramref name="replace"/> swaps some out.</summary>
+    private static List<Reading> Patient(params Reading[] replace)
+    {
+        List<Reading> normal =
+        [
+            Vital(VitalTypes.RespiratoryRate, 16),
+            Vital(VitalTypes.Spo2, 97),
+            Oxygen(false),
+            Vital(VitalTypes.SystolicBp, 120),
+            Vital(VitalTypes.HeartRate, 70),
+            Acvpu("A"),
+            Vital(VitalTypes.Temperature, 37.0),
+        ];
+        normal.RemoveAll(n => replace.Any(r => r.Type == n.Type));
+        normal.AddRange(replace);
+        return normal;
+    }
+
+    private static double NumberOf(News2Score score, string parameter) => Convert.ToDouble(score.Parameters[parameter].Value);
+
+    [Fact]
+    public void A_fully_normal_patient_scores_0_and_is_low_risk()
+    {
+        var score = News2Calculator.Calculate(Patient(), spo2Scale: 1);
+
+        score.Score.ShouldBe(0);
+        score.Risk.ShouldBe("low");
+        score.Complete.ShouldBeTrue();
+        score.Missing.ShouldBeEmpty();
+        score.Parameters.Keys.ShouldBe(News2Parameter.All);
+        score.Parameters.Values.ShouldAllBe(p => p.Points == 0);
+        score.At.ShouldBe(Newest);
+    }
+
+    [Fact]
+    public void A_febrile_tachycardic_tachypnoeic_patient_scores_8_and_is_high_risk()
+    {
+        // RR 22 → 2, SpO2 93 (scale 1) → 2, air → 0, SBP 105 → 1, pulse 115 → 2, alert → 0, temp 38.5 → 1.
+        var readings = Patient(
+            Vital(VitalTypes.RespiratoryRate, 22),
+            Vital(VitalTypes.Spo2, 93),
+            Vital(VitalTypes.SystolicBp, 105),
+            Vital(VitalTypes.HeartRate, 115),
+            Vital(VitalTypes.Temperature, 38.5));
+
+        var score = News2Calculator.Calculate(readings, spo2Scale: 1);
+
+        score.Parameters.ToDictionary(p => p.Key, p => p.Value.Points).ShouldBe(new Dictionary<string, int>
+        {
+            ["respiration_rate"] = 2,
+            ["spo2"] = 2,
+            ["air_or_oxygen"] = 0,
+            ["systolic_bp"] = 1,
+            ["pulse"] = 2,
+            ["consciousness"] = 0,
+            ["temperature"] = 1,
+        });
+        score.Score.ShouldBe(8);
+        score.Risk.ShouldBe("high");
+    }
+
+    [Fact]
+    public void Each_parameter_reports_the_value_it_was_banded_on()
+    {
+        var score = News2Calculator.Calculate(Patient(Oxygen(true), Acvpu("C")), spo2Scale: 1);
+
+        score.Parameters["respiration_rate"].Value.ShouldBe(16);
+        score.Parameters["spo2"].Value.ShouldBe(97);
+        score.Parameters["air_or_oxygen"].ShouldBe(new News2ParameterScore("oxygen", 2));
+        score.Parameters["systolic_bp"].Value.ShouldBe(120);
+        score.Parameters["pulse"].Value.ShouldBe(70);
+        score.Parameters["consciousness"].ShouldBe(new News2ParameterScore("C", 3));
+        score.Parameters["temperature"].Value.ShouldBe(37.0);
+    }
+
+    [Fact]
+    public void Breathing_air_is_reported_as_air() =>
+        News2Calculator.Calculate(Patient(), spo2Scale: 1).Parameters["air_or_oxygen"].ShouldBe(new News2ParameterScore("air", 0));
+
+    [Theory]
+    [InlineData("respiratory_rate", "respiration_rate", 20.5, 21, 2)]
+    [InlineData("respiratory_rate", "respiration_rate", 20.4, 20, 0)]
+    [InlineData("respiratory_rate", "respiration_rate", 8.5, 9, 1)]
+    [InlineData("spo2", "spo2", 95.5, 96, 0)]
+    [InlineData("spo2", "spo2", 91.4, 91, 3)]
+    [InlineData("systolic_bp", "systolic_bp", 90.4, 90, 3)]
+    [InlineData("systolic_bp", "systolic_bp", 90.5, 91, 2)]
+    [InlineData("systolic_bp", "systolic_bp", 219.5, 220, 3)]
+    [InlineData("heart_rate", "pulse", 90.5, 91, 1)]
+    [InlineData("heart_rate", "pulse", 40.49, 40, 3)]
+    [InlineData("temperature", "temperature", 38.05, 38.1, 1)]
+    [InlineData("temperature", "temperature", 38.04, 38.0, 0)]
+    [InlineData("temperature", "temperature", 35.05, 35.1, 1)]
+    [InlineData("temperature", "temperature", 36.05, 36.1, 0)]
+    [InlineData("temperature", "temperature", 39.05, 39.1, 2)]
+    [InlineData("temperature", "temperature", 34.96, 35.0, 3)]
+    public void Values_are_rounded_half_away_from_zero_before_banding(
+        string type, string parameter, double value, double rounded, int points)
+    {
+        VitalTypes.TryGetByName(type, out var vitalType).ShouldBeTrue();
+
+        var score = News2Calculator.Calculate(Patient(Vital(vitalType, value)), spo2Scale: 1);
+
+        NumberOf(score, parameter).ShouldBe(rounded);
+        score.Parameters[parameter].Points.ShouldBe(points);
+    }
+
+    [Fact]
+    public void A_temperature_converted_from_fahrenheit_is_banded_on_its_rounded_celsius_value()
+    {
+        VitalTypes.Temperature.TryConvert("[degF]", 100.4, out var celsius).ShouldBeTrue();
+
+        var score = News2Calculator.Calculate(Patient(Vital(VitalTypes.Temperature, celsius)), spo2Scale: 1);
+
+        score.Parameters["temperature"].ShouldBe(new News2ParameterScore(38.0, 0));
+    }
+
+    [Fact]
+    public void Nothing_abnormal_is_low_risk_up_to_an_aggregate_of_4()
+    {
+        // Oxygen → 2, RR 22 → 2.
+        var score = News2Calculator.Calculate(Patient(Oxygen(true), Vital(VitalTypes.RespiratoryRate, 22)), spo2Scale: 1);
+
+        score.Score.ShouldBe(4);
+        score.Risk.ShouldBe("low");
+    }
+
+    [Fact]
+    public void A_single_parameter_scoring_3_alone_is_low_medium_risk()
+    {
+        var score = News2Calculator.Calculate(Patient(Acvpu("V")), spo2Scale: 1);
+
+        score.Score.ShouldBe(3);
+        score.Risk.ShouldBe("low-medium");
+    }
+
+    [Fact]
+    public void A_single_3_with_an_aggregate_of_4_is_low_medium_risk()
+    {
+        // Unresponsive → 3, temp 38.5 → 1.
+        var score = News2Calculator.Calculate(Patient(Acvpu("U"), Vital(VitalTypes.Temperature, 38.5)), spo2Scale: 1);
+
+        score.Score.ShouldBe(4);
+        score.Risk.ShouldBe("low-medium");
+    }
+
+    [Fact]
+    public void A_single_3_with_an_aggregate_of_5_is_medium_risk()
+    {
+        // Voice → 3, RR 22 → 2.
+        var score = News2Calculator.Calculate(Patient(Acvpu("V"), Vital(VitalTypes.RespiratoryRate, 22)), spo2Scale: 1);
+
+        score.Score.ShouldBe(5);
+        score.Risk.ShouldBe("medium");
+    }
+
+    [Fact]
+    public void An_aggregate_of_6_without_a_single_3_is_medium_risk()
+    {
+        // Oxygen → 2, pulse 115 → 2, SBP 95 → 2.
+        var score = News2Calculator.Calculate(
+            Patient(Oxygen(true), Vital(VitalTypes.HeartRate, 115), Vital(VitalTypes.SystolicBp, 95)), spo2Scale: 1);
+
+        score.Score.ShouldBe(6);
+        score.Risk.ShouldBe("medium");
+    }
+
+    [Fact]
+    public void An_aggregate_of_7_is_high_risk()
+    {
+        // Oxygen → 2, pulse 115 → 2, SBP 95 → 2, temp 38.5 → 1.
+        var score = News2Calculator.Calculate(
+            Patient(Oxygen(true), Vital(VitalTypes.HeartRate, 115), Vital(VitalTypes.SystolicBp, 95), Vital(VitalTypes.Temperature, 38.5)),
+            spo2Scale: 1);
+
+        score.Score.ShouldBe(7);
+        score.Risk.ShouldBe("high");
+    }
+
+    [Fact]
+    public void A_value_61_minutes_older_than_the_newest_is_ignored_and_listed_missing()
+    {
+        var score = News2Calculator.Calculate(Patient(Vital(VitalTypes.SystolicBp, 80, minutesBefore: 61)), spo2Scale: 1);
+
+        score.Parameters.ContainsKey("systolic_bp").ShouldBeFalse();
+        score.Missing.ShouldBe(["systolic_bp"]);
+        score.Complete.ShouldBeFalse();
+        score.Score.ShouldBe(0);
+    }
+
+    [Fact]
+    public void A_value_exactly_60_minutes_older_than_the_newest_still_counts()
+    {
+        var score = News2Calculator.Calculate(Patient(Vital(VitalTypes.SystolicBp, 80, minutesBefore: 60)), spo2Scale: 1);
+
+        score.Parameters["systolic_bp"].ShouldBe(new News2ParameterScore(80, 3));
+        score.Complete.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void The_window_ends_at_the_newest_news2_reading_not_at_a_newer_reading_of_another_type()
+    {
+        var readings = Patient(Vital(VitalTypes.SystolicBp, 80, minutesBefore: 50));
+        readings.Add(Vital(VitalTypes.Weight, 70, minutesBefore: -30));
+
+        var score = News2Calculator.Calculate(readings, spo2Scale: 1);
+
+        score.Parameters["systolic_bp"].Points.ShouldBe(3);
+        score.At.ShouldBe(Newest);
+    }
+
+    [Fact]
+    public void The_window_follows_the_newest_reading_so_an_older_round_drops_out()
+    {
+        var readings = Patient().Select(r => r with { ObservedAt = r.ObservedAt.AddMinutes(-120) }).ToList();
+        readings.Add(Vital(VitalTypes.HeartRate, 135));
+
+        var score = News2Calculator.Calculate(readings, spo2Scale: 1);
+
+        score.Parameters.Keys.ShouldBe(["pulse"]);
+        score.Missing.ShouldBe(["respiration_rate", "spo2", "air_or_oxygen", "systolic_bp", "consciousness", "temperature"]);
+        score.Score.ShouldBe(3);
+        score.Risk.ShouldBe("low-medium");
+        score.At.ShouldBe(Newest);
+    }
+
+    [Fact]
+    public void The_latest_value_wins_even_when_readings_arrive_out_of_order()
+    {
+        var readings = Patient(Vital(VitalTypes.HeartRate, 135, minutesBefore: 5));
+        readings.Insert(0, Vital(VitalTypes.HeartRate, 60, minutesBefore: 40));
+        readings.Add(Vital(VitalTypes.HeartRate, 45, minutesBefore: 20));
+
+        var score = News2Calculator.Calculate(readings, spo2Scale: 1);
+
+        score.Parameters["pulse"].ShouldBe(new News2ParameterScore(135, 3));
+    }
+
+    [Fact]
+    public void Of_two_values_at_the_same_event_time_the_one_given_later_wins()
+    {
+        var readings = Patient(Vital(VitalTypes.HeartRate, 60, minutesBefore: 5));
+        readings.Add(Vital(VitalTypes.HeartRate, 120, minutesBefore: 5));
+
+        News2Calculator.Calculate(readings, spo2Scale: 1).Parameters["pulse"].ShouldBe(new News2ParameterScore(120, 2));
+    }
+
+    [Fact]
+    public void At_is_the_newest_event_time_used()
+    {
+        var readings = Patient().Select(r => r with { ObservedAt = r.ObservedAt.AddMinutes(-30) }).ToList();
+        readings.Add(Vital(VitalTypes.HeartRate, 70, minutesBefore: 10));
+
+        News2Calculator.Calculate(readings, spo2Scale: 1).At.ShouldBe(Newest.AddMinutes(-10));
+    }
+
+    [Fact]
+    public void An_incomplete_set_scores_what_is_present_and_lists_the_rest_in_chart_order()
+    {
+        Reading[] readings = [Vital(VitalTypes.RespiratoryRate, 26), Vital(VitalTypes.Temperature, 39.5)];
+
+        var score = News2Calculator.Calculate(readings, spo2Scale: 1);
+
+        score.Score.ShouldBe(5);
+        score.Risk.ShouldBe("medium");
+        score.Complete.ShouldBeFalse();
+        score.Parameters.Keys.ShouldBe(["respiration_rate", "temperature"]);
+        score.Missing.ShouldBe(["spo2", "air_or_oxygen", "systolic_bp", "pulse", "consciousness"]);
+    }
+
+    [Fact]
+    public void No_readings_score_0_with_every_parameter_missing()
+    {
+        var score = News2Calculator.Calculate([], spo2Scale: 1);
+
+        score.Score.ShouldBe(0);
+        score.Risk.ShouldBe("low");
+        score.Parameters.ShouldBeEmpty();
+        score.Missing.ShouldBe(News2Parameter.All);
+        score.Complete.ShouldBeFalse();
+        score.At.ShouldBeNull();
+    }
+
+    [Fact]
+    public void Readings_of_types_outside_news2_are_ignored()
+    {
+        var readings = Patient();
+        readings.Add(Vital(VitalTypes.Weight, 80));
+        readings.Add(Vital(VitalTypes.DiastolicBp, 30));
+        readings.Add(Vital(VitalTypes.Steps, 12_000));
+
+        var score = News2Calculator.Calculate(readings, spo2Scale: 1);
+
+        score.Score.ShouldBe(0);
+        score.Parameters.Keys.ShouldBe(News2Parameter.All);
+    }
+
+    [Fact]
+    public void Only_other_types_score_like_no_readings()
+    {
+        var score = News2Calculator.Calculate([Vital(VitalTypes.Weight, 80)], spo2Scale: 1);
+
+        score.Missing.ShouldBe(News2Parameter.All);
+        score.At.ShouldBeNull();
+    }
+
+    [Fact]
+    public void A_patient_on_scale_2_is_scored_on_scale_2()
+    {
+        // SpO2 90 is in the scale 2 target range (0) but scores 3 on scale 1.
+        var readings = Patient(Vital(VitalTypes.Spo2, 90));
+
+        News2Calculator.Calculate(readings, spo2Scale: 2).Parameters["spo2"].Points.ShouldBe(0);
+        News2Calculator.Calculate(readings, spo2Scale: 1).Parameters["spo2"].Points.ShouldBe(3);
+    }
+
+    [Fact]
+    public void On_scale_2_a_high_saturation_on_oxygen_scores_both_for_saturation_and_for_oxygen()
+    {
+        var score = News2Calculator.Calculate(Patient(Vital(VitalTypes.Spo2, 97), Oxygen(true)), spo2Scale: 2);
+
+        score.Parameters["spo2"].Points.ShouldBe(3);
+        score.Parameters["air_or_oxygen"].Points.ShouldBe(2);
+        score.Score.ShouldBe(5);
+        score.Risk.ShouldBe("medium");
+    }
+
+    [Fact]
+    public void On_scale_2_a_high_saturation_on_air_scores_0()
+    {
+        var score = News2Calculator.Calculate(Patient(Vital(VitalTypes.Spo2, 97), Oxygen(false)), spo2Scale: 2);
+
+        score.Parameters["spo2"].Points.ShouldBe(0);
+        score.Score.ShouldBe(0);
+    }
+
+    [Fact]
+    public void On_scale_2_without_a_record_of_oxygen_a_high_saturation_is_banded_as_on_air_and_oxygen_is_missing()
+    {
+        var readings = Patient(Vital(VitalTypes.Spo2, 97)).Where(r => r.Type != VitalTypes.OxygenSupplement);
+
+        var score = News2Calculator.Calculate(readings, spo2Scale: 2);
+
+        score.Parameters["spo2"].ShouldBe(new News2ParameterScore(97, 0));
+        score.Missing.ShouldBe(["air_or_oxygen"]);
+    }
+
+    [Fact]
+    public void On_scale_2_oxygen_recorded_outside_the_window_does_not_count()
+    {
+        var score = News2Calculator.Calculate(Patient(Vital(VitalTypes.Spo2, 97), Oxygen(true, minutesBefore: 90)), spo2Scale: 2);
+
+        score.Parameters["spo2"].Points.ShouldBe(0);
+        score.Missing.ShouldBe(["air_or_oxygen"]);
+    }
+
+    [Fact]
+    public void The_latest_oxygen_record_decides_the_scale_2_band()
+    {
+        var readings = Patient(Vital(VitalTypes.Spo2, 95), Oxygen(false, minutesBefore: 30));
+        readings.Add(Oxygen(true, minutesBefore: 10));
+
+        var score = News2Calculator.Calculate(readings, spo2Scale: 2);
+
+        score.Parameters["spo2"].Points.ShouldBe(2);
+        score.Parameters["air_or_oxygen"].ShouldBe(new News2ParameterScore("oxygen", 2));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Only_spo2_scales_1_and_2_exist(int scale) =>
+        Should.Throw<ArgumentOutOfRangeException>(() => News2Calculator.Calculate(Patient(), scale));
+
+    [Fact]
+    public void Readings_of_two_patients_are_refused()
+    {
+        var readings = Patient();
+        readings.Add(Vital(VitalTypes.HeartRate, 70, patientId: "patient-2"));
+
+        Should.Throw<ArgumentException>(() => News2Calculator.Calculate(readings, spo2Scale: 1));
+    }
+}
