@@ -128,8 +128,8 @@ public static class News2Calculator
         reading.Value ?? throw new ArgumentException($"{reading.Type.Name} reading {reading.Id} has no value");
 
     // The chart's bands are whole numbers (temperature: one decimal), so values are rounded before banding, half away
-    // from zero as people round. Rounding goes through decimal, which takes a double at its 15 significant digits:
-    // 38.05 is stored as 38.04999..., and would otherwise round down to 38.0.
+    // from zero as people round. Rounding goes through decimal, which takes a double at 15 significant digits, so that
+    // a midpoint blurred by unit conversion still rounds up: 96.53 °F is 35.85 °C, held as 35.849999999999994.
     private static int Whole(double value) => (int)Math.Round((decimal)value, MidpointRounding.AwayFromZero);
 
     private static double OneDecimal(double value) => (double)Math.Round((decimal)value, 1, MidpointRounding.AwayFromZero);

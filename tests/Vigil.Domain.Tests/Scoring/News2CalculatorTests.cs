@@ -133,6 +133,17 @@ public sealed class News2CalculatorTests
     }
 
     [Fact]
+    public void A_midpoint_blurred_by_unit_conversion_still_rounds_away_from_zero()
+    {
+        // 96.53 °F is exactly 35.85 °C, which the double arithmetic of the conversion holds as 35.849999999999994.
+        VitalTypes.Temperature.TryConvert("[degF]", 96.53, out var celsius).ShouldBeTrue();
+
+        var score = News2Calculator.Calculate(Patient(Vital(VitalTypes.Temperature, celsius)), spo2Scale: 1);
+
+        score.Parameters["temperature"].ShouldBe(new News2ParameterScore(35.9, 1));
+    }
+
+    [Fact]
     public void Nothing_abnormal_is_low_risk_up_to_an_aggregate_of_4()
     {
         // Oxygen → 2, RR 22 → 2.
