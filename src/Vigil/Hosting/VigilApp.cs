@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Vigil.Api;
+using Vigil.Processing;
 using Vigil.Security;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
@@ -25,6 +26,7 @@ public static class VigilApp
         builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
         builder.AddVigilStorage();
         builder.AddVigilSecurity();
+        builder.AddVigilProcessing();
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {

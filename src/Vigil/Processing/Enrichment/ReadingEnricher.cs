@@ -1,0 +1,130 @@
+using System.Text.Json;
+using Dapper;
+using Vigil.Domain;
+using Vigil.Domain.Log;
+using Vigil.Storage.EventLog;
+using Vigil.Storage.Writes;
+
+namespace Vigil.Processing.Enrichment;
+
+/// <summary>
+/// The enrich role: joins each raw reading with who the patient is and where they lie (patient, department,
+/// customer) and with its device, and emits it to <c>readings.enriched</c>. The join reads the reference tables inside
+/// the same transaction that commits the output, so a change committed before a reading (a transfer, a discharge, a
+/// device reassignment) applies to it: reference changes take effect on the very next reading with no restart or cache
+/// to invalidate. Readings that break a rule only checkable here (the device is not assigned to that patient, the
+/// patient is discharged or gone) go to the dead-letter topic with the reason; the rest of the batch goes on.
+/// </summary>
+public sealed class ReadingEnricher(IEventLog log, GroupCommitter writer, TimeProvider clock, ILogger<ReadingEnricher> logger)
+    : LogConsumerService(log, writer, clock, logger)
+{
+    public const string Group = "enrich";
+
+    protected override string GroupId => Group;
+
+    protected override IReadOnlyList<string> Topics => [Domain.Log.Topics.ReadingsRaw];
+
+    protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages)
+    {
+        var lookup = new ReferenceLookup(ctx);
+        var output = new List<LogMessage>(messages.Count);
+        foreach (var message in messages)
+        {
+            var envelope = Envelope.Decode(message.Payload);
+            var raw = envelope.Body;
+            var customerId = raw.GetProperty("customerId").GetString()!;
+            var patientId = raw.GetProperty("patientId").GetString()!;
+            var deviceId = raw.TryGetProperty("deviceId", out var d) ? d.GetString() : null;
+
+            var patient = lookup.Patient(customerId, patientId);
+            var device = deviceId is null ? null : lookup.Device(customerId, deviceId);
+            var rejection = patient is null ? "patient no longer exists"
+                : patient.Status == "discharged" ? "patient is discharged"
+                : deviceId is not null && device is null ? "device no longer exists"
+                : device is not null && device.PatientId != patientId ? $"device '{deviceId}' is not assigned to patient '{patientId}'"
+                : null;
+            output.Add(rejection is null
+                ? Enriched(envelope, patient!, device)
+                : DeadLetter.For(message, Group, rejection, null, ctx.Now));
+        }
+
+        Log.Append(ctx, output);
+    }
+
+    private static LogMessage Enriched(Envelope raw, ReferenceLookup.PatientRow patient, ReferenceLookup.DeviceRow? device) =>
+        new(Domain.Log.Topics.ReadingsEnriched, raw.Key, Envelope.Encode(raw.MessageId, "reading.enriched", raw.Key, raw.EventTime, raw.TraceParent,
+            (raw.Body, patient, device), static (w, s) =>
+            {
+                w.WriteStartObject();
+                foreach (var property in s.Body.EnumerateObject())
+                {
+                    property.WriteTo(w);
+                }
+
+                w.WriteStartObject("patient");
+                w.WriteString("id", s.patient.Id);
+                w.WriteString("mrn", s.patient.Mrn);
+                w.WriteString("name", s.patient.Name);
+                w.WriteNumber("spo2Scale", s.patient.Spo2Scale);
+                w.WriteString("status", s.patient.Status);
+                w.WriteEndObject();
+                w.WriteStartObject("department");
+                w.WriteString("id", s.patient.DepartmentId);
+                w.WriteString("name", s.patient.DepartmentName);
+                w.WriteEndObject();
+                w.WriteStartObject("customer");
+                w.WriteString("id", s.patient.CustomerId);
+                w.WriteString("name", s.patient.CustomerName);
+                w.WriteEndObject();
+                if (s.device is not null)
+                {
+                    w.WriteStartObject("device");
+                    w.WriteString("id", s.device.Id);
+                    w.WriteString("serial", s.device.Serial);
+                    w.WriteString("type", s.device.Type);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndObject();
+            }));
+
+    /// <summary>Reference rows read once per batch and key, inside the batch's transaction.</summary>
+    private sealed class ReferenceLookup(WriteContext ctx)
+    {
+        private readonly Dictionary<(string, string), PatientRow?> _patients = [];
+        private readonly Dictionary<(string, string), DeviceRow?> _devices = [];
+
+        public sealed record PatientRow(
+            string Id, string CustomerId, string CustomerName, string? DepartmentId, string? DepartmentName, string? Mrn, string Name, long Spo2Scale, string Status);
+
+        public sealed record DeviceRow(string Id, string Serial, string Type, string? PatientId);
+
+        public PatientRow? Patient(string customerId, string patientId)
+        {
+            if (!_patients.TryGetValue((customerId, patientId), out var row))
+            {
+                _patients[(customerId, patientId)] = row = ctx.Connection.QuerySingleOrDefault<PatientRow>(
+                    """
+                    SELECT p.id, p.customer_id, c.name AS customer_name, p.department_id, d.name AS department_name, p.mrn, p.name, p.spo2_scale, p.status
+                    FROM patients p JOIN customers c ON c.id = p.customer_id
+                    LEFT JOIN departments d ON d.customer_id = p.customer_id AND d.id = p.department_id
+                    WHERE p.customer_id = @customerId AND p.id = @patientId
+                    """, new { customerId, patientId }, ctx.Transaction);
+            }
+
+            return row;
+        }
+
+        public DeviceRow? Device(string customerId, string deviceId)
+        {
+            if (!_devices.TryGetValue((customerId, deviceId), out var row))
+            {
+                _devices[(customerId, deviceId)] = row = ctx.Connection.QuerySingleOrDefault<DeviceRow>(
+                    "SELECT id, serial, type, patient_id FROM devices WHERE customer_id = @customerId AND id = @deviceId",
+                    new { customerId, deviceId }, ctx.Transaction);
+            }
+
+            return row;
+        }
+    }
+}

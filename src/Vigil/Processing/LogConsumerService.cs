@@ -1,0 +1,128 @@
+using Vigil.Domain.Log;
+using Vigil.Storage.EventLog;
+using Vigil.Storage.Writes;
+
+namespace Vigil.Processing;
+
+/// <summary>
+/// A consumer-group member that applies each batch's effects and the group's offset in one write transaction, so every
+/// message's effects happen exactly once across crashes and restarts. A batch whose handling throws is taken apart:
+/// each message is retried alone with exponential backoff, and one that still fails goes to the dead-letter topic,
+/// in the same transaction that moves the offset past it, so processing goes on and nothing is lost.
+/// </summary>
+public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, TimeProvider clock, ILogger logger) : BackgroundService
+{
+    /// <summary>How many times a failing message is tried before it is dead-lettered.</summary>
+    public const int Attempts = 4;
+
+    /// <summary>The log this member reads from and its handler appends to.</summary>
+    protected IEventLog Log { get; } = log;
+
+    protected abstract string GroupId { get; }
+
+    protected abstract IReadOnlyList<string> Topics { get; }
+
+    protected virtual int BatchSize => 500;
+
+    /// <summary>First retry delay; doubled for each further attempt (100 ms, 200 ms, 400 ms).</summary>
+    protected virtual TimeSpan FirstRetryDelay => TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Applies the effects of <paramref name="messages"/> (all from one partition, in order) inside <paramref name="ctx"/>.</summary>
+    protected abstract void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await using var consumer = Log.Subscribe(GroupId, Topics);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            ConsumedBatch batch;
+            try
+            {
+                batch = await consumer.ReceiveAsync(BatchSize, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "{Group}: reading the log failed; trying again", GroupId);
+                await Task.Delay(FirstRetryDelay, clock, stoppingToken);
+                continue;
+            }
+
+            try
+            {
+                await writer.WriteAsync(ctx =>
+                {
+                    Handle(ctx, batch.Messages);
+                    consumer.Commit(ctx, batch);
+                }, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (StorageUnavailableException e)
+            {
+                await ReadAgainLaterAsync(consumer, batch, e, stoppingToken);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "{Group}: a batch of {Count} from {Topic}/{Partition} failed; handling its messages one by one",
+                    GroupId, batch.Messages.Count, batch.Topic, batch.Partition);
+                try
+                {
+                    await HandleOneByOneAsync(consumer, batch, stoppingToken);
+                }
+                catch (StorageUnavailableException unavailable)
+                {
+                    await ReadAgainLaterAsync(consumer, batch, unavailable, stoppingToken);
+                }
+            }
+        }
+    }
+
+    /// <summary>Nothing past the committed offset was stored: go back to it and read the batch again once the store answers.</summary>
+    private async Task ReadAgainLaterAsync(ILogConsumer consumer, ConsumedBatch batch, Exception e, CancellationToken stoppingToken)
+    {
+        logger.LogWarning(e, "{Group}: storage unavailable; {Topic}/{Partition} will be read again", GroupId, batch.Topic, batch.Partition);
+        consumer.Rewind(batch);
+        await Task.Delay(FirstRetryDelay, clock, stoppingToken);
+    }
+
+    private async Task HandleOneByOneAsync(ILogConsumer consumer, ConsumedBatch batch, CancellationToken stoppingToken)
+    {
+        foreach (var message in batch.Messages)
+        {
+            var single = new ConsumedBatch(batch.Topic, batch.Partition, [message]);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await writer.WriteAsync(ctx =>
+                    {
+                        Handle(ctx, single.Messages);
+                        consumer.Commit(ctx, single);
+                    }, stoppingToken);
+                    break;
+                }
+                catch (Exception e) when (e is not OperationCanceledException && e is not StorageUnavailableException && attempt < Attempts)
+                {
+                    await Task.Delay(FirstRetryDelay * Math.Pow(2, attempt - 1), clock, stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException && e is not StorageUnavailableException)
+                {
+                    logger.LogError(e, "{Group}: {Topic}/{Partition}@{Offset} failed {Attempts} times and goes to the dead-letter topic",
+                        GroupId, message.Topic, message.Partition, message.Offset, Attempts);
+                    await writer.WriteAsync(ctx =>
+                    {
+                        Log.Append(ctx, [DeadLetter.For(message, GroupId, "handler failed", e.Message, ctx.Now)]);
+                        consumer.Commit(ctx, single);
+                    }, stoppingToken);
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+using Vigil.Processing.Enrichment;
+
+namespace Vigil.Processing;
+
+/// <summary>The stream-processing roles that run in this process.</summary>
+public static class ProcessingModule
+{
+    public static IHostApplicationBuilder AddVigilProcessing(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<ReadingEnricher>();
+        return builder;
+    }
+}
