@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Vigil.Processing.Analysis;
+using Vigil.Storage.Readings;
 using Vigil.Tests.Infrastructure;
 
 namespace Vigil.Tests.Processing;
@@ -211,6 +212,29 @@ public sealed class News2Tests(ServerFixture fixture) : IClassFixture<ServerFixt
         await PostAsync(tenant, R("hr-ancient", "heart_rate", 150, T.AddHours(-3)));
         (await LatestAsync(tenant)).GetProperty("score").GetInt32().ShouldBe(3);
         (await HistoryAsync(tenant)).Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Readings_already_in_the_patient_index_and_in_its_unindexed_tail_are_scored_together()
+    {
+        using var tenant = await TenantAsync("news2-indexed");
+        await PostAsync(tenant, R("rr", "respiratory_rate", 22, T.AddMinutes(-10)), R("hr", "heart_rate", 135, T.AddMinutes(-10)));
+        await fixture.Server.Services.GetRequiredService<ReadingIndexer>().IndexPendingAsync(Ct);
+
+        // RR 22 → 2 and pulse 135 → 3 from the index, temperature 39.5 → 2 from the tail: 7, high.
+        await PostAsync(tenant, R("temp", "temperature", 39.5, T));
+
+        var score = await LatestAsync(tenant);
+        score.GetProperty("parameters").EnumerateObject().Select(p => p.Name).ShouldBe(["respiration_rate", "pulse", "temperature"]);
+        score.GetProperty("score").GetInt32().ShouldBe(7);
+        score.GetProperty("risk").GetString().ShouldBe("high");
+
+        // The newest reading now indexed, a late one in the tail: RR 8 (≤8 → 3) replaces RR 22, so 3 + 3 + 2 = 8.
+        await fixture.Server.Services.GetRequiredService<ReadingIndexer>().IndexPendingAsync(Ct);
+        await PostAsync(tenant, R("rr-late", "respiratory_rate", 8, T.AddMinutes(-5)));
+        var late = await LatestAsync(tenant);
+        late.GetProperty("score").GetInt32().ShouldBe(8);
+        late.GetProperty("at").GetDateTimeOffset().ShouldBe(T);
     }
 
     [Fact]
