@@ -216,6 +216,8 @@ public sealed class AuthenticationTests(ServerFixture fixture) : IClassFixture<S
             "/api/v1/patients/{patientId}/readings",
             "/api/v1/events",
             "/api/v1/events/{eventId}",
+            "/api/v1/patients/{patientId}/news2",
+            "/api/v1/patients/{patientId}/news2/history",
         ], ignoreOrder: true);
     }
 }

@@ -1,3 +1,4 @@
+using Vigil.Processing.Analysis;
 using Vigil.Processing.Enrichment;
 
 namespace Vigil.Processing;
@@ -8,6 +9,7 @@ public static class ProcessingModule
     public static IHostApplicationBuilder AddVigilProcessing(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHostedService<ReadingEnricher>();
+        builder.Services.AddHostedService<News2Scorer>();
         return builder;
     }
 }

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using Dapper;
+using Vigil.Domain;
+using Vigil.Domain.Scoring;
+using Vigil.Storage.Sqlite;
+using Vigil.Storage.Writes;
+
+namespace Vigil.Processing.Analysis;
+
+/// <summary>
+/// The <c>news2_scores</c> table: a patient's NEWS2 scores over time, newest by event time. Parameters and missing
+/// parameters are kept as JSON in the chart's order, so two equal scores have equal text and a change is a string
+/// comparison.
+/// </summary>
+internal static class News2ScoreStore
+{
+    private const string Columns = "seq, at, score, risk, complete, parameters, missing, computed_at";
+
+    /// <summary>A stored score; times in microseconds (<see cref="EventTime"/>).</summary>
+    public sealed record Row(long Seq, long At, long Score, string Risk, long Complete, string Parameters, string Missing, long ComputedAt);
+
+    public static Row? Latest(WriteContext ctx, string customerId, string patientId) =>
+        ctx.Connection.QuerySingleOrDefault<Row>(
+            $"""
+            SELECT {Columns} FROM news2_scores WHERE customer_id = @customerId AND patient_id = @patientId
+            ORDER BY at DESC, seq DESC LIMIT 1
+            """, new { customerId, patientId }, ctx.Transaction);
+
+    /// <summary>Adds <paramref name="score"/> unless it says what the patient's latest stored score says; true when added.</summary>
+    public static bool AddIfChanged(WriteContext ctx, string customerId, string patientId, News2Score score)
+    {
+        var at = score.At ?? throw new ArgumentException("a score without readings is not stored", nameof(score));
+        var parameters = ParametersJson(score);
+        var missing = JsonSerializer.Serialize(score.Missing);
+        var latest = Latest(ctx, customerId, patientId);
+        if (latest is not null && latest.Score == score.Score && latest.Risk == score.Risk && latest.Parameters == parameters && latest.Missing == missing)
+        {
+            return false;
+        }
+
+        ctx.Connection.Execute(
+            """
+            INSERT INTO news2_scores (customer_id, patient_id, at, score, risk, complete, parameters, missing, computed_at)
+            VALUES (@customerId, @patientId, @at, @score, @risk, @complete, @parameters, @missing, @computedAt)
+            """,
+            new
+            {
+                customerId, patientId, at = EventTime.ToMicros(at), score = score.Score, risk = score.Risk, complete = score.Complete ? 1 : 0,
+                parameters, missing, computedAt = EventTime.ToMicros(ctx.Now),
+            },
+            ctx.Transaction);
+        return true;
+    }
+
+    public static async Task<Row?> LatestAsync(SqliteDatabase db, string customerId, string patientId, CancellationToken cancellationToken)
+    {
+        await using var c = db.Open();
+        return await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM news2_scores WHERE customer_id = @customerId AND patient_id = @patientId
+            ORDER BY at DESC, seq DESC LIMIT 1
+            """, new { customerId, patientId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Scores with <c>from ≤ at &lt; to</c>, newest first, at most <paramref name="limit"/>.</summary>
+    public static async Task<IReadOnlyList<Row>> HistoryAsync(
+        SqliteDatabase db, string customerId, string patientId, DateTimeOffset? from, DateTimeOffset? to, int limit, CancellationToken cancellationToken)
+    {
+        await using var c = db.Open();
+        var rows = await c.QueryAsync<Row>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM news2_scores
+            WHERE customer_id = @customerId AND patient_id = @patientId AND at >= @from AND at < @to
+            ORDER BY at DESC, seq DESC LIMIT @limit
+            """,
+            new
+            {
+                customerId, patientId, limit,
+                from = from is { } f ? EventTime.ToMicros(f) : long.MinValue,
+                to = to is { } t ? EventTime.ToMicros(t) : long.MaxValue,
+            },
+            cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>{ name: { value, points } } in the chart's order; value is a number, an ACVPU letter, or "air"/"oxygen".</summary>
+    public static string ParametersJson(News2Score score)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            foreach (var name in News2Parameter.All)
+            {
+                if (!score.Parameters.TryGetValue(name, out var parameter))
+                {
+                    continue;
+                }
+
+                w.WriteStartObject(name);
+                switch (parameter.Value)
+                {
+                    case int whole:
+                        w.WriteNumber("value", whole);
+                        break;
+                    case double number:
+                        w.WriteNumber("value", number);
+                        break;
+                    default:
+                        w.WriteString("value", parameter.Value.ToString());
+                        break;
+                }
+
+                w.WriteNumber("points", parameter.Points);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}
