@@ -47,6 +47,15 @@ public static class Migrator
             }
         }
 
+        // As Flyway (outOfOrder=false): a script older than one already applied was written after the database moved
+        // on, and running it now could see a schema it was not written for.
+        var newest = history.Count == 0 ? 0 : history.Keys.Max();
+        if (migrations.FirstOrDefault(m => !history.ContainsKey(m.Version) && m.Version < newest) is { } late)
+        {
+            throw new MigrationException(
+                $"Migration V{late.Version} ({late.Description}) is older than V{newest}, which is already applied. Renumber it after V{newest}.");
+        }
+
         var applied = new List<Applied>();
         foreach (var migration in migrations.Where(m => !history.ContainsKey(m.Version)))
         {

@@ -100,6 +100,21 @@ public sealed partial class MigratorTests : IDisposable
     }
 
     [Fact]
+    public void A_script_older_than_an_applied_one_is_refused_instead_of_run_out_of_order()
+    {
+        WriteScript("V001__a.sql", "CREATE TABLE a (id INTEGER);");
+        WriteScript("V003__c.sql", "CREATE TABLE c (id INTEGER);");
+        using var connection = _db.Open();
+        Migrator.Migrate(connection, Migration.FromDirectory(_scripts));
+        WriteScript("V002__b.sql", "CREATE TABLE b (id INTEGER);");
+
+        var error = Should.Throw<MigrationException>(() => Migrator.Migrate(connection, Migration.FromDirectory(_scripts)));
+
+        error.Message.ShouldContain("V2 (b) is older than V3");
+        Tables(connection).ShouldNotContain("b");
+    }
+
+    [Fact]
     public void An_applied_script_that_was_edited_is_refused_naming_its_version()
     {
         WriteScript("V001__a.sql", "CREATE TABLE a (id INTEGER);");
