@@ -46,6 +46,7 @@ public static class VigilApp
         app.MapApiKeys();
         app.MapReadings();
         app.MapEvents();
+        app.MapAggregates();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using Vigil.Processing.Analysis;
 using Vigil.Processing.Enrichment;
 
 namespace Vigil.Processing;
@@ -8,6 +9,10 @@ public static class ProcessingModule
     public static IHostApplicationBuilder AddVigilProcessing(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHostedService<ReadingEnricher>();
+        builder.Services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.Section)
+            .Validate(o => o.AllowedLateness >= TimeSpan.Zero, "Analysis:AllowedLateness must not be negative").ValidateOnStart();
+        builder.Services.AddSingleton<WindowStore>();
+        builder.Services.AddHostedService<WindowAggregator>();
         return builder;
     }
 }
