@@ -228,6 +228,21 @@ public sealed class WindowAggregationTests(ServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task The_allowed_lateness_comes_from_configuration()
+    {
+        await using var server = await VigilServer.StartAsync(configure: b => b.Configuration["Analysis:AllowedLateness"] = "00:00:00");
+        using var tenant = await Tenant.CreateAsync(server, "agg-lateness");
+        var t0 = Base;
+        await PostAsync(server, tenant.Device, tenant.Id,
+            new Posted("a", "heart_rate", 70, t0.AddSeconds(30)), new Posted("b", "heart_rate", 75, t0.AddMinutes(1)));
+
+        // With no lateness the watermark is the latest event time itself: t0+1m closes [t0, t0+1m).
+        var minutes = await AggregatesAsync(tenant.Admin, "heart_rate", "1m");
+        Window(minutes, t0).GetProperty("final").GetBoolean().ShouldBeTrue();
+        Window(minutes, t0.AddMinutes(1)).GetProperty("final").GetBoolean().ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task After_a_restart_on_the_same_data_the_windows_continue_where_they_were()
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "vigil-test-" + Guid.NewGuid().ToString("N"));
