@@ -214,6 +214,7 @@ public sealed class AuthenticationTests(ServerFixture fixture) : IClassFixture<S
             "/api/v1/api-keys/{id}",
             "/api/v1/readings",
             "/api/v1/patients/{patientId}/readings",
+            "/api/v1/patients/{patientId}/aggregates",
             "/api/v1/events",
             "/api/v1/events/{eventId}",
             "/api/v1/patients/{patientId}/news2",

@@ -47,6 +47,7 @@ public static class VigilApp
         app.MapReadings();
         app.MapEvents();
         app.MapNews2();
+        app.MapAggregates();
         return app;
     }
 

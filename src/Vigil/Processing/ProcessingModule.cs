@@ -10,6 +10,10 @@ public static class ProcessingModule
     {
         builder.Services.AddHostedService<ReadingEnricher>();
         builder.Services.AddHostedService<News2Scorer>();
+        builder.Services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.Section)
+            .Validate(o => o.AllowedLateness >= TimeSpan.Zero, "Analysis:AllowedLateness must not be negative").ValidateOnStart();
+        builder.Services.AddSingleton<WindowStore>();
+        builder.Services.AddHostedService<WindowAggregator>();
         return builder;
     }
 }
