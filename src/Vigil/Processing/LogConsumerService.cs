@@ -15,6 +15,15 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
     /// <summary>How many times a failing message is tried before it is dead-lettered.</summary>
     public const int Attempts = 4;
 
+    private readonly ProgressSignal _progress = new();
+
+    /// <summary>
+    /// Completes once the message at <paramref name="offset"/> of the partition has been handled (or dead-lettered)
+    /// and committed by this member: lets callers wait for processing without polling.
+    /// </summary>
+    public Task ProcessedAsync(string topic, int partition, long offset, CancellationToken cancellationToken) =>
+        _progress.WaitAsync(topic, partition, offset, cancellationToken);
+
     /// <summary>The log this member reads from and its handler appends to.</summary>
     protected IEventLog Log { get; } = log;
 
@@ -56,7 +65,7 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
                 await writer.WriteAsync(ctx =>
                 {
                     Handle(ctx, batch.Messages);
-                    consumer.Commit(ctx, batch);
+                    Commit(ctx, consumer, batch);
                 }, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -83,6 +92,12 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
         }
     }
 
+    private void Commit(WriteContext ctx, ILogConsumer consumer, ConsumedBatch batch)
+    {
+        consumer.Commit(ctx, batch);
+        ctx.OnCommitted(() => _progress.Committed(batch.Topic, batch.Partition, batch.NextOffset));
+    }
+
     /// <summary>Nothing past the committed offset was stored: go back to it and read the batch again once the store answers.</summary>
     private async Task ReadAgainLaterAsync(ILogConsumer consumer, ConsumedBatch batch, Exception e, CancellationToken stoppingToken)
     {
@@ -103,7 +118,7 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
                     await writer.WriteAsync(ctx =>
                     {
                         Handle(ctx, single.Messages);
-                        consumer.Commit(ctx, single);
+                        Commit(ctx, consumer, single);
                     }, stoppingToken);
                     break;
                 }
@@ -118,7 +133,7 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
                     await writer.WriteAsync(ctx =>
                     {
                         Log.Append(ctx, [DeadLetter.For(message, GroupId, "handler failed", e.Message, ctx.Now)]);
-                        consumer.Commit(ctx, single);
+                        Commit(ctx, consumer, single);
                     }, stoppingToken);
                     break;
                 }

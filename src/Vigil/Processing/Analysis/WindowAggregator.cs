@@ -29,15 +29,10 @@ public sealed class WindowAggregator(
 
     private readonly WindowOptions _options = new(options.Value.AllowedLateness, WindowOptions.Default.Retention);
     private readonly Dictionary<(string CustomerId, string PatientId), PatientWindows> _patients = [];
-    private readonly ProgressSignal _progress = new();
 
     protected override string GroupId => Group;
 
     protected override IReadOnlyList<string> Topics => [Domain.Log.Topics.ReadingsEnriched];
-
-    /// <summary>Completes once the message at <paramref name="offset"/> of the partition has been handled and committed by this process.</summary>
-    public Task ProcessedAsync(string topic, int partition, long offset, CancellationToken cancellationToken) =>
-        _progress.WaitAsync(topic, partition, offset, cancellationToken);
 
     protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages)
     {
@@ -96,15 +91,12 @@ public sealed class WindowAggregator(
             }
         }
 
-        var last = messages[^1];
         ctx.OnCommitted(() =>
         {
             foreach (var (key, windows) in patients)
             {
                 _patients[key] = windows;
             }
-
-            _progress.Committed(last.Topic, last.Partition, last.Offset + 1);
         });
     }
 

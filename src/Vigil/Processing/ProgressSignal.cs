@@ -1,4 +1,4 @@
-namespace Vigil.Processing.Analysis;
+namespace Vigil.Processing;
 
 /// <summary>
 /// How far a consumer has committed in each partition, with a wake-up for waiters: lets a caller (a test, a health
