@@ -88,6 +88,28 @@ public sealed class SqliteStatement : IDisposable
         }
     }
 
+    /// <summary>Steps through every row, handing each to <paramref name="read"/>.</summary>
+    public void QueryAll(Action<SqliteStatement> read)
+    {
+        try
+        {
+            int rc;
+            while ((rc = raw.sqlite3_step(_stmt)) == raw.SQLITE_ROW)
+            {
+                read(this);
+            }
+
+            if (rc != raw.SQLITE_DONE)
+            {
+                Check(rc);
+            }
+        }
+        finally
+        {
+            raw.sqlite3_reset(_stmt);
+        }
+    }
+
     public bool IsNull(int column) => raw.sqlite3_column_type(_stmt, column) == raw.SQLITE_NULL;
 
     public long Int64(int column) => raw.sqlite3_column_int64(_stmt, column);

@@ -1,18 +1,22 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Vigil.Domain;
+using Vigil.Domain.Readings;
 using Vigil.Domain.Log;
 using Vigil.Domain.Scoring;
 using Vigil.Storage.EventLog;
+using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
 namespace Vigil.Processing.Analysis;
 
 /// <summary>
-/// The NEWS2 part of the analyze role. For every patient a batch of enriched readings touches with a NEWS2 parameter,
-/// it scores the readings stored for that patient within 60 minutes (event time) before their newest NEWS2 reading,
-/// on the patient's SpO2 scale, and records the score when it differs from the patient's latest one. Scoring what is
-/// stored rather than what arrived makes a late reading yield the correct current score, and a batch that is rolled
-/// back and handled again computes the same thing: this service keeps no state of its own.
+/// The NEWS2 part of the analyze role. It keeps, per patient, the latest value (by event time) of each NEWS2 parameter
+/// in <c>news2_latest</c>; for every patient a batch touches it scores those values (the calculator takes the ones within
+/// 60 minutes before the newest) on the patient's SpO2 scale, and records the score when it differs from the patient's
+/// latest one. A late reading older than the stored value changes nothing, a newer one replaces it, so the score is
+/// the one of everything stored; and all state is in the transaction, so a batch handled twice computes the same.
 /// </summary>
 public sealed class News2Scorer(IEventLog log, GroupCommitter writer, TimeProvider clock, ILogger<News2Scorer> logger)
     : LogConsumerService(log, writer, clock, logger)
@@ -33,8 +37,19 @@ public sealed class News2Scorer(IEventLog log, GroupCommitter writer, TimeProvid
     public Task WhenHandled(string customerId, string readingId) =>
         _waiters.GetOrAdd((customerId, readingId), static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
+    private const string UpsertLatestSql = """
+        INSERT INTO news2_latest (customer_id, patient_id, type, reading_id, value, text, observed_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        ON CONFLICT (customer_id, patient_id, type) DO UPDATE
+        SET reading_id = excluded.reading_id, value = excluded.value, text = excluded.text, observed_at = excluded.observed_at
+        WHERE excluded.observed_at >= news2_latest.observed_at
+        """;
+
+    private const string LatestSql = "SELECT reading_id, type, value, text, observed_at FROM news2_latest WHERE customer_id = ?1 AND patient_id = ?2";
+
     protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages)
     {
+        var upsert = ctx.Cached("news2.latest.upsert", c => new SqliteStatement((SqliteConnection)c, UpsertLatestSql));
         // Per patient, the SpO2 scale of the last message: the patient's reference data as of the newest reading.
         var touched = new Dictionary<(string CustomerId, string PatientId), int>();
         var handled = new List<(string CustomerId, string ReadingId)>(messages.Count);
@@ -42,23 +57,37 @@ public sealed class News2Scorer(IEventLog log, GroupCommitter writer, TimeProvid
         {
             var body = Envelope.Decode(message.Payload).Body;
             var customerId = body.GetProperty("customerId").GetString()!;
-            handled.Add((customerId, body.GetProperty("id").GetString()!));
-            if (News2ReadingWindow.Types.Contains(body.GetProperty("type").GetString()!))
+            var readingId = body.GetProperty("id").GetString()!;
+            handled.Add((customerId, readingId));
+            if (!VitalTypes.TryGetByName(body.GetProperty("type").GetString()!, out var type) || !Parameters.Contains(type))
             {
-                touched[(customerId, body.GetProperty("patientId").GetString()!)] = Spo2Scale(body);
+                continue;
             }
+
+            var patientId = body.GetProperty("patientId").GetString()!;
+            var value = body.GetProperty("value");
+            // A later arrival with the same event time replaces the earlier one (">=" in the upsert), as in the calculator.
+            upsert.Bind(1, customerId).Bind(2, patientId).Bind(3, type.Name).Bind(4, readingId)
+                .Bind(5, value.ValueKind switch { JsonValueKind.Number => value.GetDouble(), JsonValueKind.True => 1, JsonValueKind.False => 0, _ => (double?)null })
+                .Bind(6, value.ValueKind == JsonValueKind.String ? value.GetString() : null)
+                .Bind(7, EventTime.ToMicros(body.GetProperty("observedAt").GetDateTimeOffset()))
+                .Execute();
+            touched[(customerId, patientId)] = Spo2Scale(body);
         }
 
-        if (touched.Count > 0)
+        var latest = ctx.Cached("news2.latest.read", c => new SqliteStatement((SqliteConnection)c, LatestSql));
+        foreach (var ((customerId, patientId), scale) in touched)
         {
-            var window = new News2ReadingWindow(ctx, touched.Keys);
-            foreach (var ((customerId, patientId), scale) in touched)
+            var readings = new List<Reading>(7);
+            latest.Bind(1, customerId).Bind(2, patientId).QueryAll(row =>
             {
-                var score = News2Calculator.Calculate(window.For(customerId, patientId), scale);
-                if (score.At is not null)
-                {
-                    News2ScoreStore.AddIfChanged(ctx, customerId, patientId, score);
-                }
+                VitalTypes.TryGetByName(row.Text(1)!, out var type);
+                readings.Add(new Reading(row.Text(0)!, patientId, null, type, row.IsNull(2) ? null : row.Double(2), row.Text(3), EventTime.FromMicros(row.Int64(4))));
+            });
+            var score = News2Calculator.Calculate(readings, scale);
+            if (score.At is not null)
+            {
+                News2ScoreStore.AddIfChanged(ctx, customerId, patientId, score);
             }
         }
 
@@ -76,6 +105,13 @@ public sealed class News2Scorer(IEventLog log, GroupCommitter writer, TimeProvid
             });
         }
     }
+
+    /// <summary>The vital types that are NEWS2 parameters.</summary>
+    private static readonly HashSet<VitalType> Parameters =
+    [
+        VitalTypes.RespiratoryRate, VitalTypes.Spo2, VitalTypes.OxygenSupplement, VitalTypes.SystolicBp,
+        VitalTypes.HeartRate, VitalTypes.Consciousness, VitalTypes.Temperature,
+    ];
 
     private static int Spo2Scale(JsonElement body) =>
         body.TryGetProperty("patient", out var patient) && patient.TryGetProperty("spo2Scale", out var scale) && scale.TryGetInt32(out var s) && s is 1 or 2
