@@ -60,41 +60,28 @@ internal sealed class EmbeddedConsumer : ILogConsumer
         {
             cancellationToken.ThrowIfCancellationRequested();
             var wake = _log.Appended.WaitTask;
-            if (TryReceive(maxMessages, out var batch))
+            for (var n = 0; n < _assignment.Length; n++)
             {
-                return batch;
+                var i = (_next + n) % _assignment.Length;
+                var (topic, partition) = _assignment[i];
+                if (Volatile.Read(ref _log.HighWaterMarks(topic)[partition]) < _position[i])
+                {
+                    continue;
+                }
+
+                var messages = Read(topic, partition, _position[i], maxMessages);
+                if (messages.Count == 0)
+                {
+                    continue;
+                }
+
+                _position[i] = messages[^1].Offset + 1;
+                _next = i + 1;
+                return new ConsumedBatch(topic, partition, messages);
             }
 
             await wake.WaitAsync(cancellationToken);
         }
-    }
-
-    public bool TryReceive(int maxMessages, out ConsumedBatch batch)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
-        for (var n = 0; n < _assignment.Length; n++)
-        {
-            var i = (_next + n) % _assignment.Length;
-            var (topic, partition) = _assignment[i];
-            if (Volatile.Read(ref _log.HighWaterMarks(topic)[partition]) < _position[i])
-            {
-                continue;
-            }
-
-            var messages = Read(topic, partition, _position[i], maxMessages);
-            if (messages.Count == 0)
-            {
-                continue;
-            }
-
-            _position[i] = messages[^1].Offset + 1;
-            _next = i + 1;
-            batch = new ConsumedBatch(topic, partition, messages);
-            return true;
-        }
-
-        batch = null!;
-        return false;
     }
 
     private List<ConsumedMessage> Read(string topic, int partition, long from, int limit)

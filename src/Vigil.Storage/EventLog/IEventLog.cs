@@ -30,9 +30,6 @@ public interface ILogConsumer : IAsyncDisposable
     /// </summary>
     ValueTask<ConsumedBatch> ReceiveAsync(int maxMessages, CancellationToken cancellationToken);
 
-    /// <summary>As <see cref="ReceiveAsync"/>, but returns false at once when no assigned partition has messages waiting.</summary>
-    bool TryReceive(int maxMessages, out ConsumedBatch batch);
-
     /// <summary>Records, in the write job's transaction, that the group has handled <paramref name="batch"/>.</summary>
     void Commit(WriteContext ctx, ConsumedBatch batch);
 

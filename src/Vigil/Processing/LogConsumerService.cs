@@ -33,16 +33,10 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
 
     protected virtual int BatchSize => 500;
 
-    /// <summary>How many messages one write job takes at most, over all partitions.</summary>
-    protected virtual int MaxMessagesPerJob => 2000;
-
     /// <summary>First retry delay; doubled for each further attempt (100 ms, 200 ms, 400 ms).</summary>
     protected virtual TimeSpan FirstRetryDelay => TimeSpan.FromMilliseconds(100);
 
-    /// <summary>
-    /// Applies the effects of <paramref name="messages"/> inside <paramref name="ctx"/>. They may come from several
-    /// partitions; each partition's messages are in offset order, so one patient's messages are in order.
-    /// </summary>
+    /// <summary>Applies the effects of <paramref name="messages"/> (all from one partition, in order) inside <paramref name="ctx"/>.</summary>
     protected abstract void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -50,18 +44,10 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
         await using var consumer = Log.Subscribe(GroupId, Topics);
         while (!stoppingToken.IsCancellationRequested)
         {
-            // Wait for one partition's batch, then take every other partition's that is waiting too: one write job per
-            // round instead of one per partition, which matters because all jobs share the one writer.
-            var batches = new List<ConsumedBatch>();
+            ConsumedBatch batch;
             try
             {
-                batches.Add(await consumer.ReceiveAsync(BatchSize, stoppingToken));
-                var count = batches[0].Messages.Count;
-                while (count < MaxMessagesPerJob && consumer.TryReceive(BatchSize, out var more))
-                {
-                    batches.Add(more);
-                    count += more.Messages.Count;
-                }
+                batch = await consumer.ReceiveAsync(BatchSize, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -70,26 +56,16 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
             catch (Exception e)
             {
                 logger.LogError(e, "{Group}: reading the log failed; trying again", GroupId);
-                foreach (var read in batches)
-                {
-                    consumer.Rewind(read);
-                }
-
                 await Task.Delay(FirstRetryDelay, clock, stoppingToken);
                 continue;
             }
 
             try
             {
-                // Partitions are independent and each keeps its order, so their messages are handled together.
-                var messages = batches.Count == 1 ? batches[0].Messages : batches.SelectMany(b => b.Messages).ToList();
                 await writer.WriteAsync(ctx =>
                 {
-                    Handle(ctx, messages);
-                    foreach (var batch in batches)
-                    {
-                        Commit(ctx, consumer, batch);
-                    }
+                    Handle(ctx, batch.Messages);
+                    Commit(ctx, consumer, batch);
                 }, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -98,21 +74,19 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
             }
             catch (StorageUnavailableException e)
             {
-                await ReadAgainLaterAsync(consumer, batches, e, stoppingToken);
+                await ReadAgainLaterAsync(consumer, batch, e, stoppingToken);
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "{Group}: a job of {Count} batches failed; handling its messages one by one", GroupId, batches.Count);
+                logger.LogWarning(e, "{Group}: a batch of {Count} from {Topic}/{Partition} failed; handling its messages one by one",
+                    GroupId, batch.Messages.Count, batch.Topic, batch.Partition);
                 try
                 {
-                    foreach (var batch in batches)
-                    {
-                        await HandleOneByOneAsync(consumer, batch, stoppingToken);
-                    }
+                    await HandleOneByOneAsync(consumer, batch, stoppingToken);
                 }
                 catch (StorageUnavailableException unavailable)
                 {
-                    await ReadAgainLaterAsync(consumer, batches, unavailable, stoppingToken);
+                    await ReadAgainLaterAsync(consumer, batch, unavailable, stoppingToken);
                 }
             }
         }
@@ -124,15 +98,11 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
         ctx.OnCommitted(() => _progress.Committed(batch.Topic, batch.Partition, batch.NextOffset));
     }
 
-    /// <summary>Nothing past the committed offsets was stored: go back to them and read again once the store answers.</summary>
-    private async Task ReadAgainLaterAsync(ILogConsumer consumer, List<ConsumedBatch> batches, Exception e, CancellationToken stoppingToken)
+    /// <summary>Nothing past the committed offset was stored: go back to it and read the batch again once the store answers.</summary>
+    private async Task ReadAgainLaterAsync(ILogConsumer consumer, ConsumedBatch batch, Exception e, CancellationToken stoppingToken)
     {
-        logger.LogWarning(e, "{Group}: storage unavailable; {Count} partitions will be read again", GroupId, batches.Count);
-        foreach (var batch in batches)
-        {
-            consumer.Rewind(batch);
-        }
-
+        logger.LogWarning(e, "{Group}: storage unavailable; {Topic}/{Partition} will be read again", GroupId, batch.Topic, batch.Partition);
+        consumer.Rewind(batch);
         await Task.Delay(FirstRetryDelay, clock, stoppingToken);
     }
 

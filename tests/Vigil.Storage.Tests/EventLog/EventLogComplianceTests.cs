@@ -84,24 +84,6 @@ public abstract class EventLogComplianceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Try_receive_answers_at_once_with_what_is_waiting_and_false_when_nothing_is()
-    {
-        var consumer = Fixture.Subscribe("impatient");
-        consumer.TryReceive(10, out _).ShouldBeFalse();
-        await AppendAsync(Enumerable.Range(0, 30).Select(i => Message($"patient-{i % 5}", "p", i)));
-
-        var received = new List<string>();
-        while (consumer.TryReceive(4, out var batch))
-        {
-            batch.Messages.Count.ShouldBeInRange(1, 4);
-            received.AddRange(batch.Messages.Select(Body));
-        }
-
-        received.Order().ShouldBe(Enumerable.Range(0, 30).Select(i => $"p:{i}").Order());
-        consumer.TryReceive(10, out _).ShouldBeFalse();
-    }
-
-    [Fact]
     public async Task One_append_of_many_messages_is_delivered_whole_and_in_order()
     {
         // More rows than one multi-row INSERT statement holds, over several keys and so several partitions.
