@@ -50,8 +50,8 @@ public static class AggregateEndpoints
             errors.Add(new FieldError(null, "window", $"'{window}' is not a window size: 1m, 5m or 1h"));
         }
 
-        var fromTime = ParseTime(from, "from", errors);
-        var toTime = ParseTime(to, "to", errors);
+        var fromTime = FieldRules.QueryTime(from, "from", errors);
+        var toTime = FieldRules.QueryTime(to, "to", errors);
         if (errors.Count > 0)
         {
             return Problems.Invalid(errors);
@@ -61,21 +61,6 @@ public static class AggregateEndpoints
         return TypedResults.Ok(aggregates.Select(AggregateView.From).ToList());
     }
 
-    private static DateTimeOffset? ParseTime(string? text, string field, List<FieldError> errors)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        var error = EventTime.TryParse(text, DateTimeOffset.MaxValue - EventTime.MaxClockSkew, out var value);
-        if (error is not null)
-        {
-            errors.Add(new FieldError(null, field, error));
-        }
-
-        return value;
-    }
 
     public sealed record AggregateView(
         DateTimeOffset WindowStart, DateTimeOffset WindowEnd, long Count, double Min, double Max, double Mean, double Last, bool Final)

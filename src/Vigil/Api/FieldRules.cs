@@ -73,4 +73,22 @@ public static class FieldRules
 
         return value;
     }
+
+    /// <summary>A query bound (from, to): any past or future instant may bound a query, so only the format is checked.</summary>
+    public static DateTimeOffset? QueryTime(string? text, string field, List<FieldError> errors)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var error = EventTime.TryParse(text, DateTimeOffset.MaxValue - EventTime.MaxClockSkew, out var value);
+        if (error is not null)
+        {
+            errors.Add(new FieldError(null, field, error));
+            return null;
+        }
+
+        return value;
+    }
 }

@@ -64,8 +64,8 @@ public static class News2Endpoints
         }
 
         var errors = new List<FieldError>();
-        var fromTime = ParseTime(from, "from", errors);
-        var toTime = ParseTime(to, "to", errors);
+        var fromTime = FieldRules.QueryTime(from, "from", errors);
+        var toTime = FieldRules.QueryTime(to, "to", errors);
         var take = 100;
         if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out take) || take is < 1 or > 1000))
         {
@@ -84,21 +84,4 @@ public static class News2Endpoints
     private static async Task<bool> PatientExistsAsync(ReferenceStore reference, string tenant, string patientId) =>
         Identifiers.IsValid(patientId) && await reference.GetPatientAsync(tenant, patientId) is not null;
 
-    private static DateTimeOffset? ParseTime(string? text, string field, List<FieldError> errors)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        // Any past or future instant may bound a query; only the format is checked.
-        var error = EventTime.TryParse(text, DateTimeOffset.MaxValue - EventTime.MaxClockSkew, out var value);
-        if (error is not null)
-        {
-            errors.Add(new FieldError(null, field, error));
-            return null;
-        }
-
-        return value;
-    }
 }

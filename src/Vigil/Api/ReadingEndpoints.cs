@@ -50,8 +50,8 @@ public static class ReadingEndpoints
             errors.Add(new FieldError(null, "type", $"'{type}' is not a known vital type"));
         }
 
-        var fromTime = ParseTime(from, "from", errors);
-        var toTime = ParseTime(to, "to", errors);
+        var fromTime = FieldRules.QueryTime(from, "from", errors);
+        var toTime = FieldRules.QueryTime(to, "to", errors);
         var take = limit ?? 1000;
         if (take is < 1 or > 10_000)
         {
@@ -73,21 +73,6 @@ public static class ReadingEndpoints
         return TypedResults.Ok(new ReadingPage(items.Select(ReadingView.From).ToList(), next?.ToString()));
     }
 
-    private static DateTimeOffset? ParseTime(string? text, string field, List<FieldError> errors)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        var error = EventTime.TryParse(text, DateTimeOffset.MaxValue - EventTime.MaxClockSkew, out var value);
-        if (error is not null)
-        {
-            errors.Add(new FieldError(null, field, error));
-        }
-
-        return value;
-    }
 
     public sealed record ReadingPage(IReadOnlyList<ReadingView> Items, string? NextCursor);
 }
