@@ -38,6 +38,11 @@ public sealed class AuthenticationTests(ServerFixture fixture) : IClassFixture<S
         { "GET", "/api/v1/patients/p/readings" },
         { "POST", "/api/v1/events" },
         { "GET", "/api/v1/events/e" },
+        { "GET", "/api/v1/patients/p/aggregates?type=heart_rate&window=1m" },
+        { "GET", "/api/v1/patients/p/news2" },
+        { "GET", "/api/v1/patients/p/news2/history" },
+        { "GET", "/api/v1/dlq" },
+        { "POST", "/api/v1/dlq/1/replay" },
         { "GET", "/openapi/v1.json" },
     };
 
@@ -219,6 +224,8 @@ public sealed class AuthenticationTests(ServerFixture fixture) : IClassFixture<S
             "/api/v1/events/{eventId}",
             "/api/v1/patients/{patientId}/news2",
             "/api/v1/patients/{patientId}/news2/history",
+            "/api/v1/dlq",
+            "/api/v1/dlq/{id}/replay",
         ], ignoreOrder: true);
     }
 }

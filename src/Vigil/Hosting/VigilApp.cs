@@ -48,6 +48,7 @@ public static class VigilApp
         app.MapEvents();
         app.MapNews2();
         app.MapAggregates();
+        app.MapDeadLetters();
         return app;
     }
 

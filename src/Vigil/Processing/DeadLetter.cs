@@ -1,16 +1,41 @@
 using System.Text.Json;
+using Dapper;
 using Vigil.Domain;
 using Vigil.Domain.Log;
 using Vigil.Storage.EventLog;
+using Vigil.Storage.Writes;
 
 namespace Vigil.Processing;
 
 /// <summary>
-/// A message that could not be handled, on its way to the <c>dlq</c> topic: where it came from, why, and the original
-/// envelope unchanged, so it can be inspected and replayed.
+/// A message that could not be handled: recorded in <c>dead_letters</c> (for inspection and replay through the API) and
+/// appended to the <c>dlq</c> topic, in the transaction that moves the consumer past it. Both keep where it came from,
+/// why, and the original envelope unchanged.
 /// </summary>
 public static class DeadLetter
 {
+    public static void Record(WriteContext ctx, IEventLog log, ConsumedMessage message, string group, string reason, string? error)
+    {
+        string? customerId = null;
+        using (var original = JsonDocument.Parse(message.Payload))
+        {
+            if (original.RootElement.TryGetProperty("body", out var body) && body.ValueKind == JsonValueKind.Object
+                && body.TryGetProperty("customerId", out var customer) && customer.ValueKind == JsonValueKind.String)
+            {
+                customerId = customer.GetString();
+            }
+        }
+
+        ctx.Connection.Execute(
+            """
+            INSERT INTO dead_letters (customer_id, source_topic, source_partition, source_offset, group_id, reason, error, message_key, message, created_at)
+            VALUES (@customerId, @Topic, @Partition, @Offset, @group, @reason, @error, @Key, @Payload, @now)
+            """,
+            new { customerId, message.Topic, message.Partition, message.Offset, group, reason, error, message.Key, message.Payload, now = EventTime.ToMicros(ctx.Now) },
+            ctx.Transaction);
+        log.Append(ctx, [For(message, group, reason, error, ctx.Now)]);
+    }
+
     public static LogMessage For(ConsumedMessage message, string group, string reason, string? error, DateTimeOffset at) =>
         new(Topics.DeadLetters, message.Key, Envelope.Encode(Identifiers.New(), "dead-letter", message.Key, at, null,
             (message, group, reason, error), static (w, s) =>

@@ -29,6 +29,12 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
 
     protected abstract string GroupId { get; }
 
+    /// <summary>
+    /// Where replayed dead letters of <paramref name="group"/> go: a topic only that group reads, so a replay is handled
+    /// again by the group that failed it and by no other group that already handled the original.
+    /// </summary>
+    public static string ReplayTopic(string group) => "replay." + group;
+
     protected abstract IReadOnlyList<string> Topics { get; }
 
     protected virtual int BatchSize => 500;
@@ -41,7 +47,7 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var consumer = Log.Subscribe(GroupId, Topics);
+        await using var consumer = Log.Subscribe(GroupId, [.. Topics, ReplayTopic(GroupId)]);
         while (!stoppingToken.IsCancellationRequested)
         {
             ConsumedBatch batch;
@@ -132,7 +138,7 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
                         GroupId, message.Topic, message.Partition, message.Offset, Attempts);
                     await writer.WriteAsync(ctx =>
                     {
-                        Log.Append(ctx, [DeadLetter.For(message, GroupId, "handler failed", e.Message, ctx.Now)]);
+                        DeadLetter.Record(ctx, Log, message, GroupId, "handler failed", e.Message);
                         Commit(ctx, consumer, single);
                     }, stoppingToken);
                     break;

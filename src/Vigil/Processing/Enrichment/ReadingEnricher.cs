@@ -43,9 +43,14 @@ public sealed class ReadingEnricher(IEventLog log, GroupCommitter writer, TimePr
                 : deviceId is not null && device is null ? "device no longer exists"
                 : device is not null && device.PatientId != patientId ? $"device '{deviceId}' is not assigned to patient '{patientId}'"
                 : null;
-            output.Add(rejection is null
-                ? Enriched(envelope, patient!, device)
-                : DeadLetter.For(message, Group, rejection, null, ctx.Now));
+            if (rejection is null)
+            {
+                output.Add(Enriched(envelope, patient!, device));
+            }
+            else
+            {
+                DeadLetter.Record(ctx, Log, message, Group, rejection, null);
+            }
         }
 
         Log.Append(ctx, output);
