@@ -4,6 +4,12 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Vigil.Domain.Log;
+using Vigil.Processing;
+using Vigil.Processing.Analysis;
+using Vigil.Processing.Enrichment;
 using Vigil.Tests.Infrastructure;
 
 namespace Vigil.Tests.Durability;
@@ -11,7 +17,8 @@ namespace Vigil.Tests.Durability;
 /// <summary>
 /// Acknowledged means durable: a real Vigil process under concurrent ingest is killed with SIGKILL several times and
 /// restarted on the same data directory; every reading it acknowledged is then stored exactly once and present exactly
-/// once in the readings.raw log. Clients resend what was not acknowledged, as devices do.
+/// once in the readings.raw log. Clients resend what was not acknowledged, as devices do. The processing roles crash
+/// with it: afterwards each stored reading is enriched exactly once and every window's count equals a recomputation.
 /// </summary>
 public sealed class CrashTests
 {
@@ -77,12 +84,68 @@ public sealed class CrashTests
             stored.Values.ShouldAllBe(n => n == 1);
             logged.Values.ShouldAllBe(n => n == 1);
             logged.Count.ShouldBe(stored.Count);
+
+            // Processing went through the same crashes. Let it catch up, then check its effects against the readings:
+            // each stored reading enriched exactly once, and every window's count equal to a recomputation.
+            await using (var server = await VigilServer.StartAsync(dataDir))
+            {
+                await CaughtUpAsync(server, dataDir, ct);
+            }
+
+            ReadEnriched(dataDir).ShouldBe(stored.ToDictionary(s => s.Key, _ => 1), ignoreOrder: true);
+            foreach (var (size, micros) in new[] { ("1m", 60_000_000L), ("5m", 300_000_000L), ("1h", 3_600_000_000L) })
+            {
+                WindowCounts(dataDir, size).ShouldBe(Recomputed(dataDir, micros), ignoreOrder: true, $"{size} windows");
+            }
         }
         finally
         {
             SqliteConnection.ClearAllPools();
             Directory.Delete(dataDir, recursive: true);
         }
+    }
+
+    /// <summary>Waits until enrichment and window aggregation have committed everything in the log (no polling: each
+    /// role reports its committed progress).</summary>
+    private static async Task CaughtUpAsync(VigilServer server, string dataDir, CancellationToken ct)
+    {
+        var roles = server.Services.GetServices<IHostedService>().OfType<LogConsumerService>().ToList();
+        await WaitForAsync(roles.OfType<ReadingEnricher>().Single(), Topics.ReadingsRaw, dataDir, ct);
+        await WaitForAsync(roles.OfType<WindowAggregator>().Single(), Topics.ReadingsEnriched, dataDir, ct);
+    }
+
+    private static async Task WaitForAsync(LogConsumerService role, string topic, string dataDir, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        foreach (var (partition, last) in Query<(long, long)>(dataDir, $"SELECT partition, MAX(seq) FROM log WHERE topic = '{topic}' GROUP BY partition"))
+        {
+            await role.ProcessedAsync(topic, (int)partition, last, timeout.Token);
+        }
+    }
+
+    private static Dictionary<string, int> ReadEnriched(string dataDir) =>
+        Query<byte[]>(dataDir, "SELECT payload FROM log WHERE topic = 'readings.enriched'")
+            .Select(p => JsonDocument.Parse(p).RootElement.GetProperty("body"))
+            .Where(b => b.GetProperty("customerId").GetString() == "crash")
+            .GroupBy(b => b.GetProperty("id").GetString()!)
+            .ToDictionary(g => g.Key, g => g.Count());
+
+    private static Dictionary<(string, string, long), long> WindowCounts(string dataDir, string size) =>
+        Query<(string, string, long, long)>(dataDir,
+                $"SELECT patient_id, type, window_start, count FROM window_aggregates WHERE customer_id = 'crash' AND size = '{size}'")
+            .ToDictionary(r => (r.Item1, r.Item2, r.Item3), r => r.Item4);
+
+    private static Dictionary<(string, string, long), long> Recomputed(string dataDir, long micros) =>
+        Query<(string, string, long, long)>(dataDir,
+                $"SELECT patient_id, type, (observed_at / {micros}) * {micros}, COUNT(*) FROM readings WHERE customer_id = 'crash' GROUP BY 1, 2, 3")
+            .ToDictionary(r => (r.Item1, r.Item2, r.Item3), r => r.Item4);
+
+    private static List<T> Query<T>(string dataDir, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "vigil.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        return Dapper.SqlMapper.Query<T>(connection, sql).ToList();
     }
 
     private static async Task<string> SetUpCustomerAsync(Uri baseAddress, string dataDir, CancellationToken ct)
