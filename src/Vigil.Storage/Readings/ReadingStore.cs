@@ -209,12 +209,6 @@ public sealed class ReadingStore(SqliteDatabase db, IEventLog log, ReadingIndexe
         return (items, more ? new ReadingCursor(rows[^1].ObservedAt, rows[^1].Seq) : null);
     }
 
-    /// <summary>Counts a customer's stored readings (tests and benchmarks check totals with it).</summary>
-    public async Task<long> CountAsync(string customerId)
-    {
-        await using var c = db.Open();
-        return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM readings WHERE customer_id = @customerId", new { customerId });
-    }
 
     private sealed record ReadingRow(long Seq, string Id, string PatientId, string? DeviceId, string Type, double? Value, string? Text, long ObservedAt, long ReceivedAt)
     {

@@ -89,6 +89,19 @@ public sealed partial class ReferenceStore
         return row?.ToPatient();
     }
 
+    /// <summary>Whether <paramref name="patientId"/> is a patient of the customer: the gate of every per-patient query.</summary>
+    public async Task<bool> PatientExistsAsync(string customerId, string patientId)
+    {
+        if (!Identifiers.IsValid(patientId))
+        {
+            return false;
+        }
+
+        await using var c = Read();
+        return await c.ExecuteScalarAsync<long?>(
+            "SELECT 1 FROM patients WHERE customer_id = @customerId AND id = @patientId", new { customerId, patientId }) is not null;
+    }
+
     /// <summary>Patients of a customer in id order, optionally of one department or status, after <paramref name="afterId"/>.</summary>
     public async Task<IReadOnlyList<Patient>> ListPatientsAsync(string customerId, string? departmentId, string? status, string? afterId, int limit)
     {

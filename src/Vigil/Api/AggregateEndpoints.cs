@@ -24,7 +24,7 @@ public static class AggregateEndpoints
         CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User);
-        if (!Identifiers.IsValid(patientId) || await reference.GetPatientAsync(caller.Tenant, patientId) is null)
+        if (!await reference.PatientExistsAsync(caller.Tenant, patientId))
         {
             return Problems.NotFound($"Patient '{patientId}'");
         }

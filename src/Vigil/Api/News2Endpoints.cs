@@ -44,7 +44,7 @@ public static class News2Endpoints
         HttpContext http, SqliteDatabase db, ReferenceStore reference, string patientId, CancellationToken cancellationToken)
     {
         var tenant = Caller.From(http.User).Tenant;
-        if (!await PatientExistsAsync(reference, tenant, patientId))
+        if (!await reference.PatientExistsAsync(tenant, patientId))
         {
             return Problems.NotFound($"Patient '{patientId}'");
         }
@@ -58,7 +58,7 @@ public static class News2Endpoints
         CancellationToken cancellationToken)
     {
         var tenant = Caller.From(http.User).Tenant;
-        if (!await PatientExistsAsync(reference, tenant, patientId))
+        if (!await reference.PatientExistsAsync(tenant, patientId))
         {
             return Problems.NotFound($"Patient '{patientId}'");
         }
@@ -81,7 +81,5 @@ public static class News2Endpoints
         return TypedResults.Ok(new News2History(rows.Select(News2View.From).ToList()));
     }
 
-    private static async Task<bool> PatientExistsAsync(ReferenceStore reference, string tenant, string patientId) =>
-        Identifiers.IsValid(patientId) && await reference.GetPatientAsync(tenant, patientId) is not null;
 
 }

@@ -38,7 +38,7 @@ public static class ReadingEndpoints
         Storage.Reference.ReferenceStore reference, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User);
-        if (!Identifiers.IsValid(patientId) || await reference.GetPatientAsync(caller.Tenant, patientId) is null)
+        if (!await reference.PatientExistsAsync(caller.Tenant, patientId))
         {
             return Problems.NotFound($"Patient '{patientId}'");
         }
