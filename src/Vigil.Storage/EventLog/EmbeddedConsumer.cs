@@ -118,6 +118,12 @@ internal sealed class EmbeddedConsumer : ILogConsumer
         ctx.OnCommitted(() => Volatile.Write(ref _committed[index], Math.Max(Volatile.Read(ref _committed[index]), next)));
     }
 
+    public long CommittedOffset(string topic, int partition)
+    {
+        var index = Array.IndexOf(_assignment, (topic, partition));
+        return index >= 0 ? Volatile.Read(ref _committed[index]) : throw new InvalidOperationException($"{topic}/{partition} is not assigned to this consumer.");
+    }
+
     public void Rewind(ConsumedBatch batch)
     {
         var index = IndexOf(batch);

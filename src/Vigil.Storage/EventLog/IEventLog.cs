@@ -30,6 +30,9 @@ public interface ILogConsumer : IAsyncDisposable
     /// </summary>
     ValueTask<ConsumedBatch> ReceiveAsync(int maxMessages, CancellationToken cancellationToken);
 
+    /// <summary>The offset the group resumes from in a partition: everything before it is handled and committed.</summary>
+    long CommittedOffset(string topic, int partition);
+
     /// <summary>Records, in the write job's transaction, that the group has handled <paramref name="batch"/>.</summary>
     void Commit(WriteContext ctx, ConsumedBatch batch);
 

@@ -47,7 +47,17 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var consumer = Log.Subscribe(GroupId, [.. Topics, ReplayTopic(GroupId)]);
+        IReadOnlyList<string> topics = [.. Topics, ReplayTopic(GroupId)];
+        await using var consumer = Log.Subscribe(GroupId, topics);
+
+        // What the group committed before this process started counts as processed too.
+        foreach (var topic in topics)
+        {
+            for (var partition = 0; partition < Log.PartitionCount(topic); partition++)
+            {
+                _progress.Committed(topic, partition, consumer.CommittedOffset(topic, partition));
+            }
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             ConsumedBatch batch;

@@ -152,6 +152,21 @@ public abstract class EventLogComplianceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_member_reports_the_offsets_its_group_committed_also_after_a_restart()
+    {
+        await AppendAsync(Enumerable.Range(0, 30).Select(i => Message($"patient-{i % 6}", "p", i)));
+        var consumer = Fixture.Subscribe("reporter");
+        var batch = await consumer.ReceiveAsync(5, Timeout);
+        consumer.CommittedOffset(batch.Topic, batch.Partition).ShouldBe(0);
+        await CommitAsync(consumer, batch);
+        consumer.CommittedOffset(batch.Topic, batch.Partition).ShouldBe(batch.NextOffset);
+
+        await Fixture.RestartAsync();
+
+        Fixture.Subscribe("reporter").CommittedOffset(batch.Topic, batch.Partition).ShouldBe(batch.NextOffset);
+    }
+
+    [Fact]
     public async Task A_consumer_group_resumes_from_its_committed_offsets_after_a_restart()
     {
         var messages = Enumerable.Range(0, 200).Select(i => Message($"patient-{i % 20}", "p", i)).ToList();
