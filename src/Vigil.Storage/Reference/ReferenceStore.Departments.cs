@@ -1,6 +1,8 @@
 using Dapper;
 using Vigil.Domain;
+using Vigil.Domain.Alerts;
 using Vigil.Domain.Reference;
+using Vigil.Storage.Alerts;
 using Vigil.Storage.Writes;
 
 namespace Vigil.Storage.Reference;
@@ -51,6 +53,7 @@ public sealed partial class ReferenceStore
         }
 
         ctx.Connection.Execute("DELETE FROM departments WHERE customer_id = @customerId AND id = @id", new { customerId, id }, ctx.Transaction);
+        ThresholdStore.RemoveScope(ctx, log, customerId, new ThresholdScope(ThresholdScope.Department, id));
         AppendChange(ctx, "department", "deleted", customerId, id, Domain.Log.Keys.Entity(customerId, "department", id), new { id });
     }
 

@@ -1,6 +1,8 @@
 using Dapper;
 using Vigil.Domain;
+using Vigil.Domain.Alerts;
 using Vigil.Domain.Reference;
+using Vigil.Storage.Alerts;
 using Vigil.Storage.Writes;
 
 namespace Vigil.Storage.Reference;
@@ -69,15 +71,17 @@ public sealed partial class ReferenceStore
                             OR EXISTS (SELECT 1 FROM readings WHERE seq > (SELECT indexed_upto FROM readings_index_state WHERE id = 1)
                                                                 AND customer_id = @customerId AND patient_id = @id)
                             OR EXISTS (SELECT 1 FROM events WHERE customer_id = @customerId AND patient_id = @id)
+                            OR EXISTS (SELECT 1 FROM alerts WHERE customer_id = @customerId AND patient_id = @id)
                 """, new { customerId, id }, ctx.Transaction) is not null)
         {
             throw new RejectedException(RejectionKind.Conflict,
-                $"Patient '{id}' has readings or events, which are part of the clinical record; set status to 'discharged' instead.");
+                $"Patient '{id}' has readings, events or alerts, which are part of the clinical record; set status to 'discharged' instead.");
         }
 
         ctx.Connection.Execute("UPDATE devices SET patient_id = NULL, updated_at = @now WHERE customer_id = @customerId AND patient_id = @id",
             new { customerId, id, now = Micros(ctx.Now) }, ctx.Transaction);
         ctx.Connection.Execute("DELETE FROM patients WHERE customer_id = @customerId AND id = @id", new { customerId, id }, ctx.Transaction);
+        ThresholdStore.RemoveScope(ctx, log, customerId, new ThresholdScope(ThresholdScope.Patient, id));
         AppendChange(ctx, "patient", "deleted", customerId, id, Domain.Log.Keys.Patient(customerId, id), new { id });
     }
 

@@ -18,15 +18,8 @@ public sealed partial class ReferenceStore(SqliteDatabase db, IEventLog log)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private void AppendChange<T>(WriteContext ctx, string entity, string op, string customerId, string id, string key, T data)
-    {
-        var body = new ReferenceChange<T>(entity, op, customerId, id, data);
-        var payload = Envelope.Encode(Identifiers.New(), $"{entity}.{op}", key, ctx.Now, null, body,
-            static (w, b) => JsonSerializer.Serialize(w, b, Json));
-        log.Append(ctx, [new LogMessage(Topics.ReferenceChanges, key, payload)]);
-    }
-
-    private sealed record ReferenceChange<T>(string Entity, string Op, string CustomerId, string Id, T Data);
+    private void AppendChange<T>(WriteContext ctx, string entity, string op, string customerId, string id, string key, T data) =>
+        ReferenceChange.Append(ctx, log, entity, op, customerId, id, key, data);
 
     private Microsoft.Data.Sqlite.SqliteConnection Read() => db.Open();
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Vigil.Storage.Alerts;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Events;
 using Vigil.Storage.Migrations;
@@ -35,6 +36,8 @@ public static class StorageModule
         builder.Services.AddSingleton<ReadingStore>();
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddSingleton<ThresholdStore>();
+        builder.Services.AddSingleton<AlertStore>();
         builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
         return builder;
     }

@@ -49,6 +49,8 @@ public static class VigilApp
         app.MapNews2();
         app.MapAggregates();
         app.MapDeadLetters();
+        app.MapThresholds();
+        app.MapAlerts();
         return app;
     }
 

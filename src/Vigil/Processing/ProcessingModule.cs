@@ -1,3 +1,4 @@
+using Vigil.Processing.Alerts;
 using Vigil.Processing.Analysis;
 using Vigil.Processing.Enrichment;
 
@@ -8,12 +9,18 @@ public static class ProcessingModule
 {
     public static IHostApplicationBuilder AddVigilProcessing(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section)
+            .Validate(o => o.AutoResolveAfter >= TimeSpan.Zero, "Alerts:AutoResolveAfter must not be negative")
+            .Validate(o => o.SweepInterval > TimeSpan.Zero, "Alerts:SweepInterval must be positive").ValidateOnStart();
         builder.Services.AddHostedService<ReadingEnricher>();
         builder.Services.AddHostedService<News2Scorer>();
         builder.Services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.Section)
             .Validate(o => o.AllowedLateness >= TimeSpan.Zero, "Analysis:AllowedLateness must not be negative").ValidateOnStart();
         builder.Services.AddSingleton<WindowStore>();
         builder.Services.AddHostedService<WindowAggregator>();
+        builder.Services.AddHostedService<ThresholdEvaluator>();
+        builder.Services.AddSingleton<AlertSweeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertSweeper>());
         return builder;
     }
 }

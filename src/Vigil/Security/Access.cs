@@ -16,6 +16,9 @@ public static class Access
     /// <summary>Send readings and clinical events.</summary>
     public const string Ingest = "ingest";
 
+    /// <summary>Act on a customer's patients' care: acknowledge and resolve alerts, set alert thresholds.</summary>
+    public const string Care = "care";
+
     /// <summary>Change a customer's reference data: departments, patients, devices.</summary>
     public const string Manage = "manage";
 
@@ -39,6 +42,7 @@ public static class Access
     [
         (Read, [Role.Admin, Role.Clinician, Role.Viewer], Tenancy.Required),
         (Ingest, [Role.Admin, Role.Clinician, Role.Device], Tenancy.Required),
+        (Care, [Role.Admin, Role.Clinician], Tenancy.Required),
         (Manage, [Role.Admin], Tenancy.Required),
         (System, [Role.Admin], Tenancy.Forbidden),
         (Keys, [Role.Admin], Tenancy.Either),

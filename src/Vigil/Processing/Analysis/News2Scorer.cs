@@ -1,6 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Vigil.Domain.Alerts;
+using Vigil.Processing.Alerts;
+using Vigil.Storage.Alerts;
 using Vigil.Domain;
 using Vigil.Domain.Readings;
 using Vigil.Domain.Log;
@@ -17,8 +21,11 @@ namespace Vigil.Processing.Analysis;
 /// 60 minutes before the newest) on the patient's SpO2 scale, and records the score when it differs from the patient's
 /// latest one. A late reading older than the stored value changes nothing, a newer one replaces it, so the score is
 /// the one of everything stored; and all state is in the transaction, so a batch handled twice computes the same.
+/// Each score is also the observation of the NEWS2 alert rule: low-medium and medium call for an urgent response,
+/// high for an emergency response (RCP 2017), and a low score clears the alert.
 /// </summary>
-public sealed class News2Scorer(IEventLog log, GroupCommitter writer, TimeProvider clock, ILogger<News2Scorer> logger)
+public sealed class News2Scorer(
+    IEventLog log, GroupCommitter writer, TimeProvider clock, AlertStore alerts, IOptions<AlertOptions> alertOptions, ILogger<News2Scorer> logger)
     : LogConsumerService(log, writer, clock, logger)
 {
     public const string Group = "analyze-news2";
@@ -51,7 +58,7 @@ public sealed class News2Scorer(IEventLog log, GroupCommitter writer, TimeProvid
     {
         var upsert = ctx.Cached("news2.latest.upsert", c => new SqliteStatement((SqliteConnection)c, UpsertLatestSql));
         // Per patient, the SpO2 scale of the last message: the patient's reference data as of the newest reading.
-        var touched = new Dictionary<(string CustomerId, string PatientId), int>();
+        var touched = new Dictionary<(string CustomerId, string PatientId), (int Spo2Scale, string? DepartmentId)>();
         var handled = new List<(string CustomerId, string ReadingId)>(messages.Count);
         foreach (var message in messages)
         {
@@ -72,11 +79,11 @@ public sealed class News2Scorer(IEventLog log, GroupCommitter writer, TimeProvid
                 .Bind(6, value.ValueKind == JsonValueKind.String ? value.GetString() : null)
                 .Bind(7, EventTime.ToMicros(body.GetProperty("observedAt").GetDateTimeOffset()))
                 .Execute();
-            touched[(customerId, patientId)] = Spo2Scale(body);
+            touched[(customerId, patientId)] = (Spo2Scale(body), DepartmentId(body));
         }
 
         var latest = ctx.Cached("news2.latest.read", c => new SqliteStatement((SqliteConnection)c, LatestSql));
-        foreach (var ((customerId, patientId), scale) in touched)
+        foreach (var ((customerId, patientId), (scale, departmentId)) in touched)
         {
             var readings = new List<Reading>(7);
             latest.Bind(1, customerId).Bind(2, patientId).QueryAll(row =>
@@ -85,9 +92,10 @@ public sealed class News2Scorer(IEventLog log, GroupCommitter writer, TimeProvid
                 readings.Add(new Reading(row.Text(0)!, patientId, null, type, row.IsNull(2) ? null : row.Double(2), row.Text(3), EventTime.FromMicros(row.Int64(4))));
             });
             var score = News2Calculator.Calculate(readings, scale);
-            if (score.At is not null)
+            if (score.At is { } at)
             {
                 News2ScoreStore.AddIfChanged(ctx, customerId, patientId, score);
+                ObserveAlert(ctx, customerId, patientId, departmentId, score, at);
             }
         }
 
@@ -105,6 +113,21 @@ public sealed class News2Scorer(IEventLog log, GroupCommitter writer, TimeProvid
             });
         }
     }
+
+    private void ObserveAlert(WriteContext ctx, string customerId, string patientId, string? departmentId, News2Score score, DateTimeOffset at)
+    {
+        var breaching = score.Risk != News2Risk.Low;
+        var severity = score.Risk == News2Risk.High ? AlertSeverity.Emergency : AlertSeverity.Urgent;
+        var message = breaching ? $"NEWS2 {score.Score} ({score.Risk}): {severity} clinical response" : "";
+        var details = breaching
+            ? $$"""{"score":{{score.Score}},"risk":"{{score.Risk}}","complete":{{(score.Complete ? "true" : "false")}},"parameters":{{News2ScoreStore.ParametersJson(score)}}}"""
+            : "{}";
+        alerts.Observe(ctx, new AlertStore.Signal(customerId, patientId, departmentId, AlertRules.News2, AlertRules.News2Kind, breaching, severity,
+            at, score.Score, message, details, TimeSpan.Zero, alertOptions.Value.AutoResolveAfter));
+    }
+
+    private static string? DepartmentId(JsonElement body) =>
+        body.TryGetProperty("department", out var d) && d.TryGetProperty("id", out var id) ? id.GetString() : null;
 
     /// <summary>The vital types that are NEWS2 parameters.</summary>
     private static readonly HashSet<VitalType> Parameters =
