@@ -47,6 +47,7 @@ public static class ThresholdValidator
             }
             else if (!dataGap && (!VitalTypes.TryGetByName(r.Type, out type) || type.Kind != ValueKind.Quantity))
             {
+                type = null;
                 Fail("type", $"must be '{ThresholdRule.DataGapType}' or a numeric vital type ({string.Join(", ", VitalTypes.All.Where(t => t.Kind == ValueKind.Quantity).Select(t => t.Name))})");
             }
             else if (!types.Add(r.Type))

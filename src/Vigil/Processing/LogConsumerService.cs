@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
 using Vigil.Domain.Log;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Writes;
@@ -16,6 +18,7 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
     public const int Attempts = 4;
 
     private readonly ProgressSignal _progress = new();
+    private readonly ConcurrentDictionary<(string CustomerId, string Id), TaskCompletionSource> _waiters = new();
 
     /// <summary>
     /// Completes once the message at <paramref name="offset"/> of the partition has been handled (or dead-lettered)
@@ -23,6 +26,14 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
     /// </summary>
     public Task ProcessedAsync(string topic, int partition, long offset, CancellationToken cancellationToken) =>
         _progress.WaitAsync(topic, partition, offset, cancellationToken);
+
+    /// <summary>
+    /// Completes once this member has handled (or dead-lettered) and committed the message whose body has this
+    /// <c>customerId</c> and <c>id</c> (a reading's id). Call it before the message is sent: only messages committed after
+    /// the call complete it. For tests and diagnostics; nothing is kept when no one waits.
+    /// </summary>
+    public Task WhenHandled(string customerId, string id) =>
+        _waiters.GetOrAdd((customerId, id), static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     /// <summary>The log this member reads from and its handler appends to.</summary>
     protected IEventLog Log { get; } = log;
@@ -112,6 +123,24 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
     {
         consumer.Commit(ctx, batch);
         ctx.OnCommitted(() => _progress.Committed(batch.Topic, batch.Partition, batch.NextOffset));
+        if (!_waiters.IsEmpty)
+        {
+            ctx.OnCommitted(() => Release(batch));
+        }
+    }
+
+    private void Release(ConsumedBatch batch)
+    {
+        foreach (var message in batch.Messages)
+        {
+            using var doc = JsonDocument.Parse(message.Payload);
+            if (doc.RootElement.TryGetProperty("body", out var body) && body.ValueKind == JsonValueKind.Object
+                && body.TryGetProperty("customerId", out var customer) && body.TryGetProperty("id", out var id)
+                && _waiters.TryRemove((customer.GetString()!, id.GetString()!), out var waiter))
+            {
+                waiter.TrySetResult();
+            }
+        }
     }
 
     /// <summary>Nothing past the committed offset was stored: go back to it and read the batch again once the store answers.</summary>

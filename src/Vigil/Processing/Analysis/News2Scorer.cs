@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -30,19 +29,9 @@ public sealed class News2Scorer(
 {
     public const string Group = "analyze-news2";
 
-    private readonly ConcurrentDictionary<(string CustomerId, string ReadingId), TaskCompletionSource> _waiters = new();
-
     protected override string GroupId => Group;
 
     protected override IReadOnlyList<string> Topics => [Domain.Log.Topics.ReadingsEnriched];
-
-    /// <summary>
-    /// Completes once the enriched message of reading <paramref name="readingId"/> has been handled and committed. Call it
-    /// before the reading is sent: only messages handled after the call complete it. For tests and diagnostics; nothing
-    /// is kept when no one waits.
-    /// </summary>
-    public Task WhenHandled(string customerId, string readingId) =>
-        _waiters.GetOrAdd((customerId, readingId), static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     private const string UpsertLatestSql = """
         INSERT INTO news2_latest (customer_id, patient_id, type, reading_id, value, text, observed_at)
@@ -59,13 +48,11 @@ public sealed class News2Scorer(
         var upsert = ctx.Cached("news2.latest.upsert", c => new SqliteStatement((SqliteConnection)c, UpsertLatestSql));
         // Per patient, the SpO2 scale of the last message: the patient's reference data as of the newest reading.
         var touched = new Dictionary<(string CustomerId, string PatientId), (int Spo2Scale, string? DepartmentId)>();
-        var handled = new List<(string CustomerId, string ReadingId)>(messages.Count);
         foreach (var message in messages)
         {
             var body = Envelope.Decode(message.Payload).Body;
             var customerId = body.GetProperty("customerId").GetString()!;
             var readingId = body.GetProperty("id").GetString()!;
-            handled.Add((customerId, readingId));
             if (!VitalTypes.TryGetByName(body.GetProperty("type").GetString()!, out var type) || !Parameters.Contains(type))
             {
                 continue;
@@ -97,20 +84,6 @@ public sealed class News2Scorer(
                 News2ScoreStore.AddIfChanged(ctx, customerId, patientId, score);
                 ObserveAlert(ctx, customerId, patientId, departmentId, score, at);
             }
-        }
-
-        if (!_waiters.IsEmpty)
-        {
-            ctx.OnCommitted(() =>
-            {
-                foreach (var key in handled)
-                {
-                    if (_waiters.TryRemove(key, out var waiter))
-                    {
-                        waiter.TrySetResult();
-                    }
-                }
-            });
         }
     }
 
