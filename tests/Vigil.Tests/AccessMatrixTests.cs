@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Vigil.Processing;
 using Vigil.Security;
 using Vigil.Tests.Infrastructure;
 
@@ -32,6 +35,7 @@ public sealed class AccessMatrixTests(ServerFixture fixture) : IClassFixture<Ser
     {
         [Access.Read] = (["admin", "clinician", "viewer"], Tenancy.Required),
         [Access.Ingest] = (["admin", "clinician", "device"], Tenancy.Required),
+        [Access.Care] = (["admin", "clinician"], Tenancy.Required),
         [Access.Manage] = (["admin"], Tenancy.Required),
         [Access.System] = (["admin"], Tenancy.Forbidden),
         [Access.Keys] = (["admin"], Tenancy.Either),
@@ -77,6 +81,8 @@ public sealed class AccessMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         using var bAdmin = server.Client(bAdminKey);
         await SeedAsync(aAdmin, A);
         await SeedAsync(bAdmin, B);
+        var aAlert = await AlertIdAsync(aAdmin, $"{A}-pat");
+        var bAlert = await AlertIdAsync(bAdmin, $"{B}-pat");
         var bBefore = fixture.Database.TenantRows(B);
         bBefore.ShouldNotBeEmpty();
 
@@ -185,6 +191,33 @@ public sealed class AccessMatrixTests(ServerFixture fixture) : IClassFixture<Ser
             new("news2 history", Access.Read, HttpStatusCode.OK,
                 _ => Task.FromResult(new Call("GET", $"/api/v1/patients/{A}-pat/news2/history")),
                 new Call("GET", $"/api/v1/patients/{B}-pat/news2/history"), HttpStatusCode.NotFound),
+            new("put thresholds", Access.Care, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("PUT", "/api/v1/thresholds", Thresholds($"{A}-pat"))),
+                new Call("PUT", "/api/v1/thresholds", Thresholds($"{B}-pat")), HttpStatusCode.UnprocessableEntity),
+            new("list thresholds", Access.Read, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("GET", "/api/v1/thresholds")),
+                new Call("GET", "/api/v1/thresholds"), HttpStatusCode.OK),
+            new("effective thresholds", Access.Read, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("GET", $"/api/v1/thresholds/effective?patientId={A}-pat")),
+                new Call("GET", $"/api/v1/thresholds/effective?patientId={B}-pat"), HttpStatusCode.NotFound),
+            new("list alerts", Access.Read, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("GET", "/api/v1/alerts")),
+                new Call("GET", $"/api/v1/alerts?patientId={B}-pat"), HttpStatusCode.OK),
+            new("get alert", Access.Read, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("GET", $"/api/v1/alerts/{aAlert}")),
+                new Call("GET", $"/api/v1/alerts/{bAlert}"), HttpStatusCode.NotFound),
+            new("acknowledge alert", Access.Care, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("POST", $"/api/v1/alerts/{aAlert}/acknowledge")),
+                new Call("POST", $"/api/v1/alerts/{bAlert}/acknowledge"), HttpStatusCode.NotFound),
+            new("resolve alert", Access.Care, HttpStatusCode.OK,
+                async i =>
+                {
+                    // A fresh alert each time: a resolved alert cannot be resolved again.
+                    (await aAdmin.PostJsonAsync("/api/v1/patients", new { id = $"res-{i}", name = "To resolve" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+                    await PostAndWaitAsync(aAdmin, A, new { id = $"res-{i}-r", patientId = $"res-{i}", type = "respiratory_rate", value = 30, observedAt = ObservedAt });
+                    return new Call("POST", $"/api/v1/alerts/{await AlertIdAsync(aAdmin, $"res-{i}")}/resolve");
+                },
+                new Call("POST", $"/api/v1/alerts/{bAlert}/resolve"), HttpStatusCode.NotFound),
             new("list dead letters", Access.Manage, HttpStatusCode.OK,
                 _ => Task.FromResult(new Call("GET", "/api/v1/dlq")),
                 new Call("GET", "/api/v1/dlq"), HttpStatusCode.OK),
@@ -246,11 +279,29 @@ public sealed class AccessMatrixTests(ServerFixture fixture) : IClassFixture<Ser
     private static object Reading(string id, string patientId) =>
         new { id, patientId, type = "heart_rate", value = 70, observedAt = ObservedAt };
 
+    private static object Thresholds(string patientId) =>
+        new { scope = new { patientId }, rules = new[] { new { type = "heart_rate", low = 45, high = 120 } } };
+
+    /// <summary>Posts a reading and waits until every analyze member has committed it, so the customer's rows stop changing.</summary>
+    private async Task PostAndWaitAsync(HttpClient admin, string customer, object reading)
+    {
+        var id = (string)reading.GetType().GetProperty("id")!.GetValue(reading)!;
+        var members = fixture.Server.Services.GetServices<IHostedService>().OfType<LogConsumerService>().ToList();
+        var handled = members.Select(m => m.WhenHandled(customer, id)).ToList();
+        (await admin.PostJsonAsync("/api/v1/readings", reading)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await Task.WhenAll(handled).WaitAsync(TimeSpan.FromSeconds(30), Http.Ct);
+    }
+
+    /// <summary>The id of the patient's respiratory-rate threshold alert.</summary>
+    private static async Task<string> AlertIdAsync(HttpClient admin, string patientId) =>
+        (await (await admin.Get($"/api/v1/alerts?patientId={patientId}&rule=threshold:respiratory_rate")).ShouldBeAsync(HttpStatusCode.OK))
+        .GetProperty("items")[0].GetProperty("id").GetString()!;
+
     private static object Event(string eventId, string patientId) =>
         new { eventId, patientId, type = "note", data = new { text = "hello" }, ts = ObservedAt };
 
-    /// <summary>A customer's department, patient, device, reading and event, created by its own admin.</summary>
-    private static async Task SeedAsync(HttpClient admin, string customer)
+    /// <summary>A customer's department, patient, device, readings (one raising an alert), thresholds and event, created by its own admin.</summary>
+    private async Task SeedAsync(HttpClient admin, string customer)
     {
         (await admin.PostJsonAsync($"/api/v1/customers/{customer}/departments", new { id = $"{customer}-dept", name = $"Ward of {customer}" }))
             .StatusCode.ShouldBe(HttpStatusCode.Created);
@@ -259,6 +310,8 @@ public sealed class AccessMatrixTests(ServerFixture fixture) : IClassFixture<Ser
             .StatusCode.ShouldBe(HttpStatusCode.Created);
         (await admin.PostJsonAsync("/api/v1/readings", Reading($"{customer}-r1", $"{customer}-pat"))).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         (await admin.PostJsonAsync("/api/v1/events", Event($"{customer}-event", $"{customer}-pat"))).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await admin.PutJsonAsync("/api/v1/thresholds", Thresholds($"{customer}-pat"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await PostAndWaitAsync(admin, customer, new { id = $"{customer}-r2", patientId = $"{customer}-pat", type = "respiratory_rate", value = 30, observedAt = ObservedAt });
     }
 
     private static async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpClient client, Call call)

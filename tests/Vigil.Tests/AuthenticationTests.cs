@@ -43,6 +43,13 @@ public sealed class AuthenticationTests(ServerFixture fixture) : IClassFixture<S
         { "GET", "/api/v1/patients/p/news2/history" },
         { "GET", "/api/v1/dlq" },
         { "POST", "/api/v1/dlq/1/replay" },
+        { "PUT", "/api/v1/thresholds" },
+        { "GET", "/api/v1/thresholds" },
+        { "GET", "/api/v1/thresholds/effective?patientId=p" },
+        { "GET", "/api/v1/alerts" },
+        { "GET", "/api/v1/alerts/a" },
+        { "POST", "/api/v1/alerts/a/acknowledge" },
+        { "POST", "/api/v1/alerts/a/resolve" },
         { "GET", "/openapi/v1.json" },
     };
 

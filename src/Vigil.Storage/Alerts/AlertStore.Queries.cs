@@ -29,8 +29,9 @@ public sealed partial class AlertStore
         public AlertTransition ToTransition() => new(Transition, Severity, EventTime.FromMicros(At), By, Note);
     }
 
-    /// <summary>What to list: one patient or all, a status (or "open": active and acknowledged), newest first.</summary>
-    public sealed record Query(string? PatientId, string? Status, string? Severity, DateTimeOffset? From, DateTimeOffset? To, long? BeforeSeq, int Limit);
+    /// <summary>What to list: one patient or all, a status (or "open": active and acknowledged), a severity, a rule; newest first.</summary>
+    public sealed record Query(
+        string? PatientId, string? Status, string? Severity, string? Rule, DateTimeOffset? From, DateTimeOffset? To, long? BeforeSeq, int Limit);
 
     /// <summary>The page of alerts and the cursor to the next one (the seq of the last alert) when there is more.</summary>
     public sealed record Page(IReadOnlyList<Alert> Items, long? Next);
@@ -66,13 +67,14 @@ public sealed partial class AlertStore
               AND (@PatientId IS NULL OR patient_id = @PatientId)
               AND (@Status IS NULL OR (@Status = 'open' AND status <> 'resolved') OR status = @Status)
               AND (@Severity IS NULL OR severity = @Severity)
+              AND (@Rule IS NULL OR rule = @Rule)
               AND created_at >= @from AND created_at < @to
               AND seq < @before
             ORDER BY seq DESC LIMIT @take
             """,
             new
             {
-                customerId, q.PatientId, q.Status, q.Severity,
+                customerId, q.PatientId, q.Status, q.Severity, q.Rule,
                 from = q.From is { } f ? EventTime.ToMicros(f) : long.MinValue,
                 to = q.To is { } t ? EventTime.ToMicros(t) : long.MaxValue,
                 before = q.BeforeSeq ?? long.MaxValue, take = q.Limit + 1,

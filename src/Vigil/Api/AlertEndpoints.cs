@@ -52,7 +52,8 @@ public static class AlertEndpoints
     }
 
     private static async Task<IResult> ListAsync(
-        HttpContext http, AlertStore store, string? patientId, string? status, string? severity, string? from, string? to, string? cursor, string? limit,
+        HttpContext http, AlertStore store, string? patientId, string? status, string? severity, string? rule, string? from, string? to, string? cursor,
+        string? limit,
         CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
@@ -65,6 +66,11 @@ public static class AlertEndpoints
         if (severity is not null)
         {
             FieldRules.OneOf(severity, "severity", AlertSeverity.All, "", errors);
+        }
+
+        if (rule is { Length: > 200 })
+        {
+            errors.Add(new FieldError(null, "rule", "must be at most 200 characters"));
         }
 
         var fromTime = FieldRules.QueryTime(from, "from", errors);
@@ -94,7 +100,7 @@ public static class AlertEndpoints
         }
 
         var page = await store.ListAsync(Caller.From(http.User).Tenant,
-            new AlertStore.Query(patientId, status, severity, fromTime, toTime, before, take), cancellationToken);
+            new AlertStore.Query(patientId, status, severity, rule, fromTime, toTime, before, take), cancellationToken);
         return TypedResults.Ok(new Page(page.Items.Select(AlertView.From).ToList(), page.Next?.ToString(CultureInfo.InvariantCulture)));
     }
 

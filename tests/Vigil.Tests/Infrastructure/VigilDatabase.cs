@@ -73,9 +73,9 @@ public sealed class VigilDatabase(string dataDir)
     {
         var rows = new List<string>();
         rows.AddRange(Rows("SELECT * FROM customers WHERE id = @c", ("@c", customerId)).Select(r => "customers: " + r));
-        foreach (var table in new[] { "departments", "patients", "devices", "api_keys", "readings", "events" })
+        foreach (var table in new[] { "departments", "patients", "devices", "api_keys", "readings", "events", "thresholds", "alerts", "alert_transitions", "alert_conditions", "device_activity" })
         {
-            rows.AddRange(Rows($"SELECT * FROM {table} WHERE customer_id = @c ORDER BY rowid", ("@c", customerId)).Select(r => table + ": " + r));
+            rows.AddRange(Rows($"SELECT * FROM {table} WHERE customer_id = @c ORDER BY 1, 2, 3", ("@c", customerId)).Select(r => table + ": " + r));
         }
 
         rows.AddRange(Rows("SELECT seq, topic, key, payload FROM log WHERE key LIKE @k ORDER BY seq", ("@k", customerId + "/%")).Select(r => "log: " + r));

@@ -43,9 +43,29 @@ public sealed class AlertSweeper(GroupCommitter writer, AlertStore alerts, TimeP
     public Task<IReadOnlyList<Alert>> SweepAsync(CancellationToken cancellationToken) =>
         writer.WriteAsync(ctx => (IReadOnlyList<Alert>)[.. DataGaps(ctx), .. ClearedConditions(ctx)], cancellationToken);
 
-    private sealed record AssignedDevice(string CustomerId, string DeviceId, string PatientId, string? DepartmentId, long LastSeen);
+    // Classes with setters rather than positional records: with no rows, SQLite gives an expression column no type, and
+    // Dapper can then match no constructor.
+    private sealed class AssignedDevice
+    {
+        public string CustomerId { get; set; } = "";
 
-    private sealed record OpenCondition(string CustomerId, string PatientId, string Rule, long? ClearSince);
+        public string DeviceId { get; set; } = "";
+
+        public string PatientId { get; set; } = "";
+
+        public string? DepartmentId { get; set; }
+
+        public long LastSeen { get; set; }
+    }
+
+    private sealed class OpenCondition
+    {
+        public string CustomerId { get; set; } = "";
+
+        public string PatientId { get; set; } = "";
+
+        public string Rule { get; set; } = "";
+    }
 
     private List<Alert> DataGaps(WriteContext ctx)
     {
@@ -87,7 +107,7 @@ public sealed class AlertSweeper(GroupCommitter writer, AlertStore alerts, TimeP
 
         // A data-gap alert about a device that is no longer the patient's, or a patient no longer admitted, is moot.
         foreach (var moot in ctx.Connection.Query<OpenCondition>(
-                     "SELECT customer_id, patient_id, rule, clear_since FROM alert_conditions WHERE rule LIKE 'data\\_gap:%' ESCAPE '\\'",
+                     "SELECT customer_id, patient_id, rule FROM alert_conditions WHERE rule LIKE 'data\\_gap:%' ESCAPE '\\'",
                      transaction: ctx.Transaction))
         {
             if (!current.Contains((moot.CustomerId, moot.PatientId, moot.Rule)))
@@ -104,7 +124,7 @@ public sealed class AlertSweeper(GroupCommitter writer, AlertStore alerts, TimeP
         var changed = new List<Alert>();
         var clearFor = options.Value.AutoResolveAfter;
         foreach (var cleared in ctx.Connection.Query<OpenCondition>(
-                     "SELECT customer_id, patient_id, rule, clear_since FROM alert_conditions WHERE clear_since <= @due",
+                     "SELECT customer_id, patient_id, rule FROM alert_conditions WHERE clear_since <= @due",
                      new { due = EventTime.ToMicros(ctx.Now - clearFor) }, ctx.Transaction))
         {
             Clear(ctx, cleared, null, clearFor, changed);
