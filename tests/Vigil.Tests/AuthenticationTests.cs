@@ -233,6 +233,12 @@ public sealed class AuthenticationTests(ServerFixture fixture) : IClassFixture<S
             "/api/v1/patients/{patientId}/news2/history",
             "/api/v1/dlq",
             "/api/v1/dlq/{id}/replay",
+            "/api/v1/thresholds",
+            "/api/v1/thresholds/effective",
+            "/api/v1/alerts",
+            "/api/v1/alerts/{id}",
+            "/api/v1/alerts/{id}/acknowledge",
+            "/api/v1/alerts/{id}/resolve",
         ], ignoreOrder: true);
     }
 }
