@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Vigil.Domain.Log;
 using Vigil.Processing;
+using Vigil.Processing.Alerts;
 using Vigil.Processing.Analysis;
 using Vigil.Processing.Enrichment;
 using Vigil.Tests.Infrastructure;
@@ -18,7 +19,8 @@ namespace Vigil.Tests.Durability;
 /// Acknowledged means durable: a real Vigil process under concurrent ingest is killed with SIGKILL several times and
 /// restarted on the same data directory; every reading it acknowledged is then stored exactly once and present exactly
 /// once in the readings.raw log. Clients resend what was not acknowledged, as devices do. The processing roles crash
-/// with it: afterwards each stored reading is enriched exactly once and every window's count equals a recomputation.
+/// with it: afterwards each stored reading is enriched exactly once, every window's count equals a recomputation, and
+/// no alert is doubled.
 /// </summary>
 public sealed class CrashTests
 {
@@ -97,6 +99,8 @@ public sealed class CrashTests
             {
                 WindowCounts(dataDir, size).ShouldBe(Recomputed(dataDir, micros), ignoreOrder: true, $"{size} windows");
             }
+
+            CheckAlerts(dataDir);
         }
         finally
         {
@@ -112,6 +116,38 @@ public sealed class CrashTests
         var roles = server.Services.GetServices<IHostedService>().OfType<LogConsumerService>().ToList();
         await WaitForAsync(roles.OfType<ReadingEnricher>().Single(), Topics.ReadingsRaw, dataDir, ct);
         await WaitForAsync(roles.OfType<WindowAggregator>().Single(), Topics.ReadingsEnriched, dataDir, ct);
+        await WaitForAsync(roles.OfType<News2Scorer>().Single(), Topics.ReadingsEnriched, dataDir, ct);
+        await WaitForAsync(roles.OfType<ThresholdEvaluator>().Single(), Topics.ReadingsEnriched, dataDir, ct);
+    }
+
+    /// <summary>
+    /// No alert doubled or lost: p9's heart rate always breaches, so p9 has exactly one threshold alert and one NEWS2
+    /// alert (a pulse of 150 scores 3) and nobody else has any; each was created once, in the table and on the topic;
+    /// and the threshold alert counts exactly the breaches the rule took, replayed here from the enriched log in the
+    /// order the evaluator read it (a reading older than the latest one seen is about the past and is not counted).
+    /// </summary>
+    private static void CheckAlerts(string dataDir)
+    {
+        Query<(string, string, long)>(dataDir, "SELECT patient_id, rule, COUNT(*) FROM alerts WHERE customer_id = 'crash' GROUP BY 1, 2")
+            .ShouldBe([("p9", "news2", 1L), ("p9", "threshold:heart_rate", 1L)], ignoreOrder: true);
+        Query<(string, long)>(dataDir, "SELECT transition, COUNT(*) FROM alert_transitions WHERE customer_id = 'crash' GROUP BY 1")
+            .ShouldBe([("created", 2L)]);
+        Query<byte[]>(dataDir, "SELECT payload FROM log WHERE topic = 'alerts' AND key = 'crash/p9'")
+            .Select(p => JsonDocument.Parse(p).RootElement.GetProperty("type").GetString()).ShouldBe(["alert.created", "alert.created"]);
+
+        var latest = DateTimeOffset.MinValue;
+        var counted = 0;
+        foreach (var payload in Query<byte[]>(dataDir, "SELECT payload FROM log WHERE topic = 'readings.enriched' AND key = 'crash/p9' ORDER BY seq"))
+        {
+            var at = JsonDocument.Parse(payload).RootElement.GetProperty("body").GetProperty("observedAt").GetDateTimeOffset();
+            if (at >= latest)
+            {
+                latest = at;
+                counted++;
+            }
+        }
+
+        Query<long>(dataDir, "SELECT breaches FROM alerts WHERE customer_id = 'crash' AND rule = 'threshold:heart_rate'").ShouldBe([counted]);
     }
 
     private static async Task WaitForAsync(LogConsumerService role, string topic, string dataDir, CancellationToken ct)
@@ -227,7 +263,7 @@ public sealed class CrashTests
             id,
             patientId = $"p{i % 10}",
             type = "heart_rate",
-            value = 60 + (i % 40),
+            value = i % 10 == 9 ? 150 : 60 + (i % 40), // p9's heart rate always breaches the default high limit (130)
             observedAt = time.AddSeconds(i).ToString("O"),
         }));
     }
