@@ -218,6 +218,9 @@ public sealed class AccessMatrixTests(ServerFixture fixture) : IClassFixture<Ser
                     return new Call("POST", $"/api/v1/alerts/{await AlertIdAsync(aAdmin, $"res-{i}")}/resolve");
                 },
                 new Call("POST", $"/api/v1/alerts/{bAlert}/resolve"), HttpStatusCode.NotFound),
+            new("patient timeline", Access.Read, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("GET", $"/api/v1/patients/{A}-pat/timeline")),
+                new Call("GET", $"/api/v1/patients/{B}-pat/timeline"), HttpStatusCode.NotFound),
             new("list dead letters", Access.Manage, HttpStatusCode.OK,
                 _ => Task.FromResult(new Call("GET", "/api/v1/dlq")),
                 new Call("GET", "/api/v1/dlq"), HttpStatusCode.OK),

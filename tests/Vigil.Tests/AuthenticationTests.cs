@@ -50,6 +50,7 @@ public sealed class AuthenticationTests(ServerFixture fixture) : IClassFixture<S
         { "GET", "/api/v1/alerts/a" },
         { "POST", "/api/v1/alerts/a/acknowledge" },
         { "POST", "/api/v1/alerts/a/resolve" },
+        { "GET", "/api/v1/patients/p/timeline" },
         { "GET", "/openapi/v1.json" },
     };
 
@@ -239,6 +240,7 @@ public sealed class AuthenticationTests(ServerFixture fixture) : IClassFixture<S
             "/api/v1/alerts/{id}",
             "/api/v1/alerts/{id}/acknowledge",
             "/api/v1/alerts/{id}/resolve",
+            "/api/v1/patients/{patientId}/timeline",
         ], ignoreOrder: true);
     }
 }

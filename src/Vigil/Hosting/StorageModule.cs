@@ -8,6 +8,7 @@ using Vigil.Storage.Readings;
 using Vigil.Storage.Reference;
 using Vigil.Storage.Security;
 using Vigil.Storage.Sqlite;
+using Vigil.Storage.Timeline;
 using Vigil.Storage.Writes;
 
 namespace Vigil.Hosting;
@@ -38,6 +39,7 @@ public static class StorageModule
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<ThresholdStore>();
         builder.Services.AddSingleton<AlertStore>();
+        builder.Services.AddSingleton<PatientTimeline>();
         builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
         return builder;
     }

@@ -51,6 +51,7 @@ public static class VigilApp
         app.MapDeadLetters();
         app.MapThresholds();
         app.MapAlerts();
+        app.MapTimeline();
         return app;
     }
 
