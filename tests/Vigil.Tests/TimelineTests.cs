@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Vigil.Processing.Alerts;
+using Vigil.Processing.Analysis;
 using Vigil.Tests.Infrastructure;
 
 namespace Vigil.Tests;
@@ -22,7 +22,7 @@ public sealed class TimelineTests(ServerFixture fixture) : IClassFixture<ServerF
             new { eventId = "e1", patientId = "p", type = "note", data = new { text = "comfortable night" }, ts = T.ToString("O") },
             new { eventId = "e2", patientId = "p", type = "medication_administered", data = new { text = "paracetamol 1 g" }, ts = T.AddMinutes(5).ToString("O") },
         })).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        var evaluated = fixture.Server.Services.GetServices<IHostedService>().OfType<ThresholdEvaluator>().Single().WhenHandled(tenant.Id, "hr");
+        var evaluated = fixture.Server.Services.GetServices<IHostedService>().OfType<Analyzer>().Single().WhenHandled(tenant.Id, "hr");
         (await tenant.Device.PostJsonAsync("/api/v1/readings", new { id = "hr", patientId = "p", type = "heart_rate", value = 35, observedAt = T.ToString("O") }))
             .StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await evaluated.WaitAsync(TimeSpan.FromSeconds(30), Http.Ct);

@@ -13,12 +13,13 @@ public static class ProcessingModule
             .Validate(o => o.AutoResolveAfter >= TimeSpan.Zero, "Alerts:AutoResolveAfter must not be negative")
             .Validate(o => o.SweepInterval > TimeSpan.Zero, "Alerts:SweepInterval must be positive").ValidateOnStart();
         builder.Services.AddHostedService<ReadingEnricher>();
-        builder.Services.AddHostedService<News2Scorer>();
         builder.Services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.Section)
             .Validate(o => o.AllowedLateness >= TimeSpan.Zero, "Analysis:AllowedLateness must not be negative").ValidateOnStart();
         builder.Services.AddSingleton<WindowStore>();
-        builder.Services.AddHostedService<WindowAggregator>();
-        builder.Services.AddHostedService<ThresholdEvaluator>();
+        builder.Services.AddSingleton<WindowAggregator>();
+        builder.Services.AddSingleton<News2Scorer>();
+        builder.Services.AddSingleton<ThresholdEvaluator>();
+        builder.Services.AddHostedService<Analyzer>();
         builder.Services.AddSingleton<AlertSweeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertSweeper>());
         return builder;

@@ -8,7 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Vigil.Domain.Log;
 using Vigil.Processing;
-using Vigil.Processing.Alerts;
 using Vigil.Processing.Analysis;
 using Vigil.Processing.Enrichment;
 using Vigil.Tests.Infrastructure;
@@ -115,9 +114,7 @@ public sealed class CrashTests
     {
         var roles = server.Services.GetServices<IHostedService>().OfType<LogConsumerService>().ToList();
         await WaitForAsync(roles.OfType<ReadingEnricher>().Single(), Topics.ReadingsRaw, dataDir, ct);
-        await WaitForAsync(roles.OfType<WindowAggregator>().Single(), Topics.ReadingsEnriched, dataDir, ct);
-        await WaitForAsync(roles.OfType<News2Scorer>().Single(), Topics.ReadingsEnriched, dataDir, ct);
-        await WaitForAsync(roles.OfType<ThresholdEvaluator>().Single(), Topics.ReadingsEnriched, dataDir, ct);
+        await WaitForAsync(roles.OfType<Analyzer>().Single(), Topics.ReadingsEnriched, dataDir, ct);
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Vigil.Processing.Alerts;
+using Vigil.Processing.Analysis;
 using Vigil.Tests.Infrastructure;
 
 namespace Vigil.Tests.Processing;
@@ -26,7 +27,7 @@ public sealed class AlertSweepTests : IAsyncLifetime
 
     private async Task PostAsync(Tenant tenant, string id, string type, double value, DateTimeOffset at)
     {
-        var handled = _server.Services.GetServices<IHostedService>().OfType<ThresholdEvaluator>().Single().WhenHandled(tenant.Id, id);
+        var handled = _server.Services.GetServices<IHostedService>().OfType<Analyzer>().Single().WhenHandled(tenant.Id, id);
         (await tenant.Device.PostJsonAsync("/api/v1/readings", new { id, patientId = "p", deviceId = "d", type, value, observedAt = at.ToString("O") }))
             .StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await handled.WaitAsync(TimeSpan.FromSeconds(30), Http.Ct);

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Vigil.Processing;
-using Vigil.Processing.Alerts;
 using Vigil.Processing.Analysis;
 using Vigil.Tests.Infrastructure;
 
@@ -30,11 +29,11 @@ public sealed class AlertTests(ServerFixture fixture) : IClassFixture<ServerFixt
     private static object R(string id, string type, object value, DateTimeOffset at, string patientId = "p") =>
         new { id, patientId, type, value, observedAt = at.ToString("O") };
 
-    /// <summary>Posts readings and waits until both alerting members (thresholds and NEWS2) have committed each of them.</summary>
+    /// <summary>Posts readings and waits until the analyze role (thresholds and NEWS2) has committed each of them.</summary>
     private async Task PostAsync(Tenant tenant, params object[] readings)
     {
         var ids = readings.Select(r => (string)r.GetType().GetProperty("id")!.GetValue(r)!).ToList();
-        var handled = ids.SelectMany(id => new[] { Member<ThresholdEvaluator>().WhenHandled(tenant.Id, id), Member<News2Scorer>().WhenHandled(tenant.Id, id) }).ToList();
+        var handled = ids.Select(id => Member<Analyzer>().WhenHandled(tenant.Id, id)).ToList();
         (await tenant.Device.PostJsonAsync("/api/v1/readings", readings)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await Task.WhenAll(handled).WaitAsync(TimeSpan.FromSeconds(30), Http.Ct);
     }

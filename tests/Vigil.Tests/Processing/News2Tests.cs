@@ -19,7 +19,7 @@ public sealed class News2Tests(ServerFixture fixture) : IClassFixture<ServerFixt
     // Whole seconds, ten minutes back: clear of the 5-minute future limit, and exact when read back.
     private static readonly DateTimeOffset T = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeSeconds());
 
-    private News2Scorer Scorer => fixture.Server.Services.GetServices<IHostedService>().OfType<News2Scorer>().Single();
+    private Analyzer Scorer => fixture.Server.Services.GetServices<IHostedService>().OfType<Analyzer>().Single();
 
     private static object R(string id, string type, object value, DateTimeOffset at) =>
         new { id, patientId = "p", type, value, observedAt = at.ToString("O") };

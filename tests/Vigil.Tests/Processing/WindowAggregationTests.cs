@@ -75,7 +75,7 @@ public sealed class WindowAggregationTests(ServerFixture fixture) : IClassFixtur
             }
         }
 
-        var aggregator = server.Services.GetServices<IHostedService>().OfType<WindowAggregator>().Single();
+        var aggregator = server.Services.GetServices<IHostedService>().OfType<Analyzer>().Single();
         foreach (var (partition, offset) in lastOffsets)
         {
             await aggregator.ProcessedAsync(Topics.ReadingsEnriched, partition, offset, timeout.Token);

@@ -4,33 +4,24 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Vigil.Domain;
 using Vigil.Domain.Alerts;
-using Vigil.Domain.Log;
 using Vigil.Domain.Readings;
+using Vigil.Processing.Analysis;
 using Vigil.Storage.Alerts;
-using Vigil.Storage.EventLog;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
 namespace Vigil.Processing.Alerts;
 
 /// <summary>
-/// The analyze role's threshold alerts: reads <c>readings.enriched</c> in per-patient order and reports each numeric
-/// reading to its vital type's effective threshold rule (patient, department, customer or built-in), so alerts are
+/// The analyze role's threshold stage: reports each numeric reading, in per-patient order, to its vital type's
+/// effective threshold rule (patient, department, customer or built-in), so alerts are
 /// raised, updated and auto-resolved by <see cref="AlertStore"/>. It also notes when each device last sent something
 /// and closes a device's data-gap alert when its readings resume (data gaps themselves run on the clock, see
-/// <see cref="AlertSweeper"/>). Effects and offsets commit together.
+/// <see cref="AlertSweeper"/>). Its effects commit with the <see cref="Analyzer"/>'s offset.
 /// </summary>
-public sealed class ThresholdEvaluator(
-    IEventLog log, GroupCommitter writer, TimeProvider clock, AlertStore alerts, IOptions<AlertOptions> options, ILogger<ThresholdEvaluator> logger)
-    : LogConsumerService(log, writer, clock, logger)
+public sealed class ThresholdEvaluator(AlertStore alerts, IOptions<AlertOptions> options)
 {
-    public const string Group = "analyze-alerts";
-
     private readonly ThresholdCache _thresholds = new();
-
-    protected override string GroupId => Group;
-
-    protected override IReadOnlyList<string> Topics => [Domain.Log.Topics.ReadingsEnriched];
 
     private const string DeviceActivitySql = """
         INSERT INTO device_activity (customer_id, device_id, patient_id, last_observed_at, last_received_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -39,37 +30,32 @@ public sealed class ThresholdEvaluator(
             last_received_at = excluded.last_received_at
         """;
 
-    protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages)
+    public void Apply(WriteContext ctx, IReadOnlyList<EnrichedReading> readings)
     {
         _thresholds.Refresh(ctx);
         var autoResolve = options.Value.AutoResolveAfter;
         var devices = new Dictionary<(string CustomerId, string DeviceId), (string PatientId, string? DepartmentId, DateTimeOffset ObservedAt)>();
-        foreach (var message in messages)
+        foreach (var r in readings)
         {
-            var body = Envelope.Decode(message.Payload).Body;
-            var customerId = body.GetProperty("customerId").GetString()!;
-            var patientId = body.GetProperty("patientId").GetString()!;
-            var departmentId = body.TryGetProperty("department", out var d) && d.TryGetProperty("id", out var did) ? did.GetString() : null;
-            var observedAt = body.GetProperty("observedAt").GetDateTimeOffset();
-            if (body.TryGetProperty("deviceId", out var device) && device.GetString() is { } deviceId)
+            var (customerId, patientId, departmentId, observedAt) = (r.CustomerId, r.PatientId, r.DepartmentId, r.ObservedAt);
+            if (r.DeviceId is { } deviceId)
             {
                 devices[(customerId, deviceId)] = devices.TryGetValue((customerId, deviceId), out var seen) && seen.ObservedAt > observedAt
                     ? seen with { PatientId = patientId, DepartmentId = departmentId }
                     : (patientId, departmentId, observedAt);
             }
 
-            if (!VitalTypes.TryGetByName(body.GetProperty("type").GetString()!, out var type) || type.Kind != ValueKind.Quantity
+            if (r.Type is not { Kind: ValueKind.Quantity } type || r.Number is not { } value
                 || !_thresholds.For(ctx, customerId, departmentId, patientId).TryGetValue(type.Name, out var effective))
             {
                 continue;
             }
 
-            var value = body.GetProperty("value").GetDouble();
             var rule = effective.Rule;
             var breaching = rule.IsBreachedBy(value);
             alerts.Observe(ctx, new AlertStore.Signal(
                 customerId, patientId, departmentId, AlertRules.Threshold(type.Name), AlertRules.ThresholdKind, breaching, rule.Severity,
-                observedAt, value, breaching ? Describe(type, value, rule) : "", breaching ? Details(body, type, value, effective) : "{}",
+                observedAt, value, breaching ? Describe(type, value, rule) : "", breaching ? Details(r, type, value, effective) : "{}",
                 rule.Sustain, autoResolve));
         }
 
@@ -95,13 +81,13 @@ public sealed class ThresholdEvaluator(
         return $"{type.Name} {value.ToString(CultureInfo.InvariantCulture)}{unit} is {limit}{unit}";
     }
 
-    private static string Details(JsonElement body, VitalType type, double value, EffectiveThresholds.Effective effective)
+    private static string Details(EnrichedReading r, VitalType type, double value, EffectiveThresholds.Effective effective)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("readingId", body.GetProperty("id").GetString());
+            w.WriteString("readingId", r.Id);
             w.WriteString("type", type.Name);
             w.WriteNumber("value", value);
             if (type.Unit is not null)

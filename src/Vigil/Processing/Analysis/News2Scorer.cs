@@ -1,14 +1,11 @@
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Vigil.Domain;
 using Vigil.Domain.Alerts;
+using Vigil.Domain.Readings;
+using Vigil.Domain.Scoring;
 using Vigil.Processing.Alerts;
 using Vigil.Storage.Alerts;
-using Vigil.Domain;
-using Vigil.Domain.Readings;
-using Vigil.Domain.Log;
-using Vigil.Domain.Scoring;
-using Vigil.Storage.EventLog;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
@@ -23,16 +20,8 @@ namespace Vigil.Processing.Analysis;
 /// Each score is also the observation of the NEWS2 alert rule: low-medium and medium call for an urgent response,
 /// high for an emergency response (RCP 2017), and a low score clears the alert.
 /// </summary>
-public sealed class News2Scorer(
-    IEventLog log, GroupCommitter writer, TimeProvider clock, AlertStore alerts, IOptions<AlertOptions> alertOptions, ILogger<News2Scorer> logger)
-    : LogConsumerService(log, writer, clock, logger)
+public sealed class News2Scorer(AlertStore alerts, IOptions<AlertOptions> alertOptions)
 {
-    public const string Group = "analyze-news2";
-
-    protected override string GroupId => Group;
-
-    protected override IReadOnlyList<string> Topics => [Domain.Log.Topics.ReadingsEnriched];
-
     private const string UpsertLatestSql = """
         INSERT INTO news2_latest (customer_id, patient_id, type, reading_id, value, text, observed_at)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -43,42 +32,35 @@ public sealed class News2Scorer(
 
     private const string LatestSql = "SELECT reading_id, type, value, text, observed_at FROM news2_latest WHERE customer_id = ?1 AND patient_id = ?2";
 
-    protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages)
+    public void Apply(WriteContext ctx, IReadOnlyList<EnrichedReading> readings)
     {
         var upsert = ctx.Cached("news2.latest.upsert", c => new SqliteStatement((SqliteConnection)c, UpsertLatestSql));
         // Per patient, the SpO2 scale of the last message: the patient's reference data as of the newest reading.
         var touched = new Dictionary<(string CustomerId, string PatientId), (int Spo2Scale, string? DepartmentId)>();
-        foreach (var message in messages)
+        foreach (var r in readings)
         {
-            var body = Envelope.Decode(message.Payload).Body;
-            var customerId = body.GetProperty("customerId").GetString()!;
-            var readingId = body.GetProperty("id").GetString()!;
-            if (!VitalTypes.TryGetByName(body.GetProperty("type").GetString()!, out var type) || !Parameters.Contains(type))
+            if (r.Type is not { } type || !Parameters.Contains(type))
             {
                 continue;
             }
 
-            var patientId = body.GetProperty("patientId").GetString()!;
-            var value = body.GetProperty("value");
             // A later arrival with the same event time replaces the earlier one (">=" in the upsert), as in the calculator.
-            upsert.Bind(1, customerId).Bind(2, patientId).Bind(3, type.Name).Bind(4, readingId)
-                .Bind(5, value.ValueKind switch { JsonValueKind.Number => value.GetDouble(), JsonValueKind.True => 1, JsonValueKind.False => 0, _ => (double?)null })
-                .Bind(6, value.ValueKind == JsonValueKind.String ? value.GetString() : null)
-                .Bind(7, EventTime.ToMicros(body.GetProperty("observedAt").GetDateTimeOffset()))
+            upsert.Bind(1, r.CustomerId).Bind(2, r.PatientId).Bind(3, type.Name).Bind(4, r.Id).Bind(5, r.Number).Bind(6, r.Text)
+                .Bind(7, EventTime.ToMicros(r.ObservedAt))
                 .Execute();
-            touched[(customerId, patientId)] = (Spo2Scale(body), DepartmentId(body));
+            touched[(r.CustomerId, r.PatientId)] = (r.Spo2Scale, r.DepartmentId);
         }
 
         var latest = ctx.Cached("news2.latest.read", c => new SqliteStatement((SqliteConnection)c, LatestSql));
         foreach (var ((customerId, patientId), (scale, departmentId)) in touched)
         {
-            var readings = new List<Reading>(7);
+            var parameters = new List<Reading>(7);
             latest.Bind(1, customerId).Bind(2, patientId).QueryAll(row =>
             {
                 VitalTypes.TryGetByName(row.Text(1)!, out var type);
-                readings.Add(new Reading(row.Text(0)!, patientId, null, type, row.IsNull(2) ? null : row.Double(2), row.Text(3), EventTime.FromMicros(row.Int64(4))));
+                parameters.Add(new Reading(row.Text(0)!, patientId, null, type, row.IsNull(2) ? null : row.Double(2), row.Text(3), EventTime.FromMicros(row.Int64(4))));
             });
-            var score = News2Calculator.Calculate(readings, scale);
+            var score = News2Calculator.Calculate(parameters, scale);
             if (score.At is { } at)
             {
                 News2ScoreStore.AddIfChanged(ctx, customerId, patientId, score);
@@ -99,18 +81,10 @@ public sealed class News2Scorer(
             at, score.Score, message, details, TimeSpan.Zero, alertOptions.Value.AutoResolveAfter));
     }
 
-    private static string? DepartmentId(JsonElement body) =>
-        body.TryGetProperty("department", out var d) && d.TryGetProperty("id", out var id) ? id.GetString() : null;
-
     /// <summary>The vital types that are NEWS2 parameters.</summary>
     private static readonly HashSet<VitalType> Parameters =
     [
         VitalTypes.RespiratoryRate, VitalTypes.Spo2, VitalTypes.OxygenSupplement, VitalTypes.SystolicBp,
         VitalTypes.HeartRate, VitalTypes.Consciousness, VitalTypes.Temperature,
     ];
-
-    private static int Spo2Scale(JsonElement body) =>
-        body.TryGetProperty("patient", out var patient) && patient.TryGetProperty("spo2Scale", out var scale) && scale.TryGetInt32(out var s) && s is 1 or 2
-            ? s
-            : 1;
 }

@@ -1,19 +1,15 @@
-using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Vigil.Domain;
-using Vigil.Domain.Log;
 using Vigil.Domain.Readings;
 using Vigil.Domain.Windows;
-using Vigil.Storage.EventLog;
 using Vigil.Storage.Writes;
 
 namespace Vigil.Processing.Analysis;
 
 /// <summary>
-/// The analyze role's windows: reads <c>readings.enriched</c> and keeps, per patient and quantity vital type, the
+/// The analyze role's windows stage: keeps, per patient and quantity vital type, the
 /// count, min, max, mean and last of every 1-minute, 5-minute and 1-hour tumbling event-time window (UTC-aligned),
-/// with each window flagged final once the patient's watermark has passed its end. Aggregates, watermarks and the
-/// group's offset commit in one transaction, so each reading is reflected exactly once; a reading for a window
+/// with each window flagged final once the patient's watermark has passed its end. Aggregates and watermarks commit
+/// with the <see cref="Analyzer"/>'s offset, so each reading is reflected exactly once; a reading for a window
 /// already final updates it and counts as a late correction.
 /// </summary>
 /// <remarks>
@@ -21,34 +17,24 @@ namespace Vigil.Processing.Analysis;
 /// transaction has committed: the writer may roll a batch back and run it again, and a rolled-back batch must leave
 /// no trace in memory either. Handle and the after-commit actions both run on the writer thread.
 /// </remarks>
-public sealed class WindowAggregator(
-    IEventLog log, GroupCommitter writer, TimeProvider clock, IOptions<AnalysisOptions> options, ILogger<WindowAggregator> logger)
-    : LogConsumerService(log, writer, clock, logger)
+public sealed class WindowAggregator(IOptions<AnalysisOptions> options)
 {
-    public const string Group = "analyze-windows";
-
     private readonly WindowOptions _options = new(options.Value.AllowedLateness, WindowOptions.Default.Retention);
     private readonly Dictionary<(string CustomerId, string PatientId), PatientWindows> _patients = [];
 
-    protected override string GroupId => Group;
-
-    protected override IReadOnlyList<string> Topics => [Domain.Log.Topics.ReadingsEnriched];
-
-    protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages)
+    public void Apply(WriteContext ctx, IReadOnlyList<EnrichedReading> readings)
     {
         var patients = new Dictionary<(string CustomerId, string PatientId), PatientWindows>();
         var changed = new Dictionary<(string CustomerId, string PatientId, string Type, string Size, DateTimeOffset Start), WindowAggregate>();
-        foreach (var message in messages)
+        foreach (var r in readings)
         {
-            var body = Envelope.Decode(message.Payload).Body;
-            var customerId = body.GetProperty("customerId").GetString()!;
-            var patientId = body.GetProperty("patientId").GetString()!;
+            var (customerId, patientId) = (r.CustomerId, r.PatientId);
             if (!patients.TryGetValue((customerId, patientId), out var windows))
             {
                 patients[(customerId, patientId)] = windows = Load(ctx, customerId, patientId);
             }
 
-            if (ReadingOf(body, patientId) is not { } reading)
+            if (ReadingOf(r) is not { } reading)
             {
                 continue;
             }
@@ -113,15 +99,6 @@ public sealed class WindowAggregator(
     }
 
     /// <summary>The reading an enriched message carries; only a quantity's value matters, any type's time moves the watermark.</summary>
-    private static Reading? ReadingOf(JsonElement body, string patientId)
-    {
-        if (!VitalTypes.TryGetByName(body.GetProperty("type").GetString()!, out var type))
-        {
-            return null;
-        }
-
-        var value = type.Kind == ValueKind.Quantity ? body.GetProperty("value").GetDouble() : (double?)null;
-        var observedAt = EventTime.Truncate(body.GetProperty("observedAt").GetDateTimeOffset());
-        return new Reading(body.GetProperty("id").GetString()!, patientId, null, type, value, null, observedAt);
-    }
+    private static Reading? ReadingOf(EnrichedReading r) =>
+        r.Type is null ? null : new Reading(r.Id, r.PatientId, null, r.Type, r.Type.Kind == ValueKind.Quantity ? r.Number : null, null, r.ObservedAt);
 }

@@ -1,0 +1,37 @@
+using Vigil.Domain.Log;
+using Vigil.Processing.Alerts;
+using Vigil.Storage.EventLog;
+using Vigil.Storage.Writes;
+
+namespace Vigil.Processing.Analysis;
+
+/// <summary>
+/// The analyze role: one consumer group on <c>readings.enriched</c> whose batch runs every analysis stage (window
+/// aggregates, NEWS2 and its alert, threshold alerts) on messages decoded once, and commits their effects with one
+/// offset. One group rather than one per stage: each stage would otherwise decode every message again and spend a
+/// write job and an offset commit of its own on the single writer, and the stages would drift apart in time.
+/// </summary>
+public sealed class Analyzer(
+    IEventLog log, GroupCommitter writer, TimeProvider clock, WindowAggregator windows, News2Scorer news2, ThresholdEvaluator thresholds,
+    ILogger<Analyzer> logger)
+    : LogConsumerService(log, writer, clock, logger)
+{
+    public const string Group = "analyze";
+
+    protected override string GroupId => Group;
+
+    protected override IReadOnlyList<string> Topics => [Domain.Log.Topics.ReadingsEnriched];
+
+    protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages)
+    {
+        var readings = new EnrichedReading[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            readings[i] = EnrichedReading.Decode(messages[i].Payload);
+        }
+
+        windows.Apply(ctx, readings);
+        news2.Apply(ctx, readings);
+        thresholds.Apply(ctx, readings);
+    }
+}
