@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Vigil.Processing.Events;
 using Vigil.Security;
 using Vigil.Tests.Infrastructure;
 
@@ -250,8 +252,10 @@ public sealed class AccessMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new { eventId, patientId, type = "note", data = new { text = "hello" }, ts = ObservedAt };
 
     /// <summary>A customer's department, patient, device, reading and event, created by its own admin.</summary>
-    private static async Task SeedAsync(HttpClient admin, string customer)
+    private async Task SeedAsync(HttpClient admin, string customer)
     {
+        // The event is processed in the background (its status changes): wait for that before B's rows are compared.
+        var processed = fixture.Server.Services.GetRequiredService<EventProcessor>().WhenHandled(customer, $"{customer}-event");
         (await admin.PostJsonAsync($"/api/v1/customers/{customer}/departments", new { id = $"{customer}-dept", name = $"Ward of {customer}" }))
             .StatusCode.ShouldBe(HttpStatusCode.Created);
         (await admin.PostJsonAsync("/api/v1/patients", PatientBody(customer))).StatusCode.ShouldBe(HttpStatusCode.Created);
@@ -259,6 +263,7 @@ public sealed class AccessMatrixTests(ServerFixture fixture) : IClassFixture<Ser
             .StatusCode.ShouldBe(HttpStatusCode.Created);
         (await admin.PostJsonAsync("/api/v1/readings", Reading($"{customer}-r1", $"{customer}-pat"))).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         (await admin.PostJsonAsync("/api/v1/events", Event($"{customer}-event", $"{customer}-pat"))).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await processed.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
     }
 
     private static async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpClient client, Call call)

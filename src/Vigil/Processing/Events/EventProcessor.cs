@@ -275,4 +275,10 @@ internal sealed partial class EventProcessor : BackgroundService
     }
 
     private Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) => Task.Delay(delay, _clock, cancellationToken);
+
+    public override void Dispose()
+    {
+        _slots.Dispose();
+        base.Dispose();
+    }
 }
