@@ -27,10 +27,7 @@ internal sealed partial class EventProcessor
         }
 
         var started = _clock.GetTimestamp();
-        // Read outside the writer, so an event handed out again after a crash does not run its handler again; the
-        // effect job checks once more, and that check is the one that decides.
-        var stored = await _events.GetAsync(e.CustomerId, e.EventId, stoppingToken);
-        if (stored is null || !Unhandled(stored.Status, e.Replayed))
+        if (await StoredStatusAsync(e, stoppingToken) is { } status && !Unhandled(status, e.Replayed))
         {
             Finished(message, e.CustomerId, e.EventId);
             return;
@@ -64,6 +61,23 @@ internal sealed partial class EventProcessor
                 await DeadLetterAsync(message, e, "handler failed", failure.Message, attempt, started, stoppingToken);
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// The event's status, read outside the writer so that an event handed out again after a crash does not run its
+    /// handler again. Null when it cannot be told: the effect job checks once more, and that check is the one that decides.
+    /// </summary>
+    private async Task<string?> StoredStatusAsync(IncomingEvent e, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return (await _events.GetAsync(e.CustomerId, e.EventId, stoppingToken))?.Status;
+        }
+        catch (Exception failure) when (failure is not OperationCanceledException)
+        {
+            _logger.LogWarning(failure, "{Group}: the status of event {EventId} could not be read; the handler runs", Group, e.EventId);
+            return null;
         }
     }
 
