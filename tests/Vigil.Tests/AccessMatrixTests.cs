@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Vigil.Processing;
+using Vigil.Processing.Events;
 using Vigil.Security;
 using Vigil.Tests.Infrastructure;
 
@@ -306,6 +307,8 @@ public sealed class AccessMatrixTests(ServerFixture fixture) : IClassFixture<Ser
     /// <summary>A customer's department, patient, device, readings (one raising an alert), thresholds and event, created by its own admin.</summary>
     private async Task SeedAsync(HttpClient admin, string customer)
     {
+        // The event is processed in the background (its status changes): wait for that before B's rows are compared.
+        var processed = fixture.Server.Services.GetRequiredService<EventProcessor>().WhenHandled(customer, $"{customer}-event");
         (await admin.PostJsonAsync($"/api/v1/customers/{customer}/departments", new { id = $"{customer}-dept", name = $"Ward of {customer}" }))
             .StatusCode.ShouldBe(HttpStatusCode.Created);
         (await admin.PostJsonAsync("/api/v1/patients", PatientBody(customer))).StatusCode.ShouldBe(HttpStatusCode.Created);
@@ -313,6 +316,7 @@ public sealed class AccessMatrixTests(ServerFixture fixture) : IClassFixture<Ser
             .StatusCode.ShouldBe(HttpStatusCode.Created);
         (await admin.PostJsonAsync("/api/v1/readings", Reading($"{customer}-r1", $"{customer}-pat"))).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         (await admin.PostJsonAsync("/api/v1/events", Event($"{customer}-event", $"{customer}-pat"))).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await processed.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         (await admin.PutJsonAsync("/api/v1/thresholds", Thresholds($"{customer}-pat"))).StatusCode.ShouldBe(HttpStatusCode.OK);
         await PostAndWaitAsync(admin, customer, new { id = $"{customer}-r2", patientId = $"{customer}-pat", type = "respiratory_rate", value = 30, observedAt = ObservedAt });
     }

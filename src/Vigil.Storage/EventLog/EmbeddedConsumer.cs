@@ -100,40 +100,35 @@ internal sealed class EmbeddedConsumer : ILogConsumer
         return messages;
     }
 
-    public void Commit(WriteContext ctx, ConsumedBatch batch)
+    public void Commit(WriteContext ctx, string topic, int partition, long nextOffset)
     {
-        var index = IndexOf(batch);
-        var next = batch.NextOffset;
+        var index = IndexOf(topic, partition);
         using var command = ctx.CreateCommand("""
             INSERT INTO consumer_offsets (group_id, topic, partition, next_offset, updated_at)
             VALUES (@g, @t, @p, @o, @now)
             ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = MAX(consumer_offsets.next_offset, excluded.next_offset), updated_at = excluded.updated_at
             """);
         command.Parameters.Add(new SqliteParameter("@g", _groupId));
-        command.Parameters.Add(new SqliteParameter("@t", batch.Topic));
-        command.Parameters.Add(new SqliteParameter("@p", batch.Partition));
-        command.Parameters.Add(new SqliteParameter("@o", next));
+        command.Parameters.Add(new SqliteParameter("@t", topic));
+        command.Parameters.Add(new SqliteParameter("@p", partition));
+        command.Parameters.Add(new SqliteParameter("@o", nextOffset));
         command.Parameters.Add(new SqliteParameter("@now", EventTime.ToMicros(ctx.Now)));
         command.ExecuteNonQuery();
-        ctx.OnCommitted(() => Volatile.Write(ref _committed[index], Math.Max(Volatile.Read(ref _committed[index]), next)));
+        ctx.OnCommitted(() => Volatile.Write(ref _committed[index], Math.Max(Volatile.Read(ref _committed[index]), nextOffset)));
     }
 
-    public long CommittedOffset(string topic, int partition)
-    {
-        var index = Array.IndexOf(_assignment, (topic, partition));
-        return index >= 0 ? Volatile.Read(ref _committed[index]) : throw new InvalidOperationException($"{topic}/{partition} is not assigned to this consumer.");
-    }
+    public long CommittedOffset(string topic, int partition) => Volatile.Read(ref _committed[IndexOf(topic, partition)]);
 
     public void Rewind(ConsumedBatch batch)
     {
-        var index = IndexOf(batch);
+        var index = IndexOf(batch.Topic, batch.Partition);
         _position[index] = Volatile.Read(ref _committed[index]);
     }
 
-    private int IndexOf(ConsumedBatch batch)
+    private int IndexOf(string topic, int partition)
     {
-        var index = Array.IndexOf(_assignment, (batch.Topic, batch.Partition));
-        return index >= 0 ? index : throw new InvalidOperationException($"{batch.Topic}/{batch.Partition} is not assigned to this consumer.");
+        var index = Array.IndexOf(_assignment, (topic, partition));
+        return index >= 0 ? index : throw new InvalidOperationException($"{topic}/{partition} is not assigned to this consumer.");
     }
 
     public ValueTask DisposeAsync()

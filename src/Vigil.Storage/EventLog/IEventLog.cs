@@ -34,7 +34,14 @@ public interface ILogConsumer : IAsyncDisposable
     long CommittedOffset(string topic, int partition);
 
     /// <summary>Records, in the write job's transaction, that the group has handled <paramref name="batch"/>.</summary>
-    void Commit(WriteContext ctx, ConsumedBatch batch);
+    void Commit(WriteContext ctx, ConsumedBatch batch) => Commit(ctx, batch.Topic, batch.Partition, batch.NextOffset);
+
+    /// <summary>
+    /// Records, in the write job's transaction, that the group resumes the partition from <paramref name="nextOffset"/>:
+    /// for a member that finishes messages of one partition out of order and commits the finished prefix. An offset
+    /// below the one already committed changes nothing.
+    /// </summary>
+    void Commit(WriteContext ctx, string topic, int partition, long nextOffset);
 
     /// <summary>Moves the position of the batch's partition back to the last committed offset (after a failed effect).</summary>
     void Rewind(ConsumedBatch batch);

@@ -90,6 +90,23 @@ public sealed class EventStore(SqliteDatabase db, IEventLog log)
             $"SELECT {EventRow.Columns} FROM events WHERE customer_id = @customerId AND event_id = @eventId",
             new { customerId, eventId }, ctx.Transaction)?.ToEvent();
 
+    /// <summary>The event's processing status as the write transaction sees it; null when there is no such event.</summary>
+    public static string? StatusOf(WriteContext ctx, string customerId, string eventId) =>
+        ctx.Connection.ExecuteScalar<string?>(
+            "SELECT status FROM events WHERE customer_id = @customerId AND event_id = @eventId", new { customerId, eventId }, ctx.Transaction);
+
+    /// <summary>
+    /// Records how processing ended: <paramref name="status"/> (processed, failed or dead-lettered), when (the job's
+    /// time), how long it took and the result as JSON.
+    /// </summary>
+    public static void RecordOutcome(WriteContext ctx, string customerId, string eventId, string status, double durationMs, string result) =>
+        ctx.Connection.Execute(
+            """
+            UPDATE events SET status = @status, processed_at = @now, duration_ms = @durationMs, result = @result
+            WHERE customer_id = @customerId AND event_id = @eventId
+            """,
+            new { customerId, eventId, status, now = EventTime.ToMicros(ctx.Now), durationMs, result }, ctx.Transaction);
+
     public async Task<EventStatus?> GetAsync(string customerId, string eventId, CancellationToken cancellationToken)
     {
         await using var c = db.Open();

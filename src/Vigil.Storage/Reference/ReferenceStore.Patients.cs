@@ -57,6 +57,11 @@ public sealed partial class ReferenceStore
         return patient;
     }
 
+    /// <summary>The patient as the write transaction sees it, for a change computed from its current fields.</summary>
+    public static Patient? FindPatient(WriteContext ctx, string customerId, string id) =>
+        ctx.Connection.QuerySingleOrDefault<PatientRow>(
+            $"SELECT {PatientColumns} FROM patients WHERE customer_id = @customerId AND id = @id", new { customerId, id }, ctx.Transaction)?.ToPatient();
+
     /// <summary>Deletes a patient that has no data. A patient with readings or events is discharged instead, never deleted.</summary>
     public void DeletePatient(WriteContext ctx, string customerId, string id)
     {

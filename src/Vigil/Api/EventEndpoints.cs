@@ -31,7 +31,7 @@ public static class EventEndpoints
 
     public sealed record EventView(
         string EventId, string PatientId, string Type, System.Text.Json.JsonElement Data, DateTimeOffset Ts, DateTimeOffset ReceivedAt,
-        string Status, DateTimeOffset? ProcessedAt, double? DurationMs, string? Result);
+        string Status, DateTimeOffset? ProcessedAt, double? DurationMs, System.Text.Json.JsonElement? Result);
 
     private static async Task<IResult> GetAsync(HttpContext http, EventStore store, string eventId, CancellationToken cancellationToken)
     {
@@ -44,7 +44,8 @@ public static class EventEndpoints
 
         var e = status.Event;
         using var data = System.Text.Json.JsonDocument.Parse(e.Data);
+        using var result = status.Result is null ? null : System.Text.Json.JsonDocument.Parse(status.Result);
         return TypedResults.Ok(new EventView(e.EventId, e.PatientId, e.Type, data.RootElement.Clone(), e.Ts, status.ReceivedAt,
-            status.Status, status.ProcessedAt, status.DurationMs, status.Result));
+            status.Status, status.ProcessedAt, status.DurationMs, result?.RootElement.Clone()));
     }
 }

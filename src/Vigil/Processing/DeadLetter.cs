@@ -36,6 +36,18 @@ public static class DeadLetter
         log.Append(ctx, [For(message, group, reason, error, ctx.Now)]);
     }
 
+    /// <summary>
+    /// Whether <paramref name="group"/> has dead-lettered this very message already: for a member that may be handed a
+    /// message again after a crash and must not record it twice. <paramref name="customerId"/>, when known, narrows the
+    /// search to the customer's dead letters (the table's index).
+    /// </summary>
+    public static bool Exists(WriteContext ctx, ConsumedMessage message, string group, string? customerId) =>
+        ctx.Connection.ExecuteScalar<long?>(
+            customerId is null
+                ? "SELECT 1 FROM dead_letters WHERE source_topic = @Topic AND source_offset = @Offset AND group_id = @group"
+                : "SELECT 1 FROM dead_letters WHERE customer_id = @customerId AND source_topic = @Topic AND source_offset = @Offset AND group_id = @group",
+            new { customerId, message.Topic, message.Offset, group }, ctx.Transaction) is not null;
+
     public static LogMessage For(ConsumedMessage message, string group, string reason, string? error, DateTimeOffset at) =>
         new(Topics.DeadLetters, message.Key, Envelope.Encode(Identifiers.New(), "dead-letter", message.Key, at, null,
             (message, group, reason, error), static (w, s) =>

@@ -1,6 +1,8 @@
 using Vigil.Processing.Alerts;
 using Vigil.Processing.Analysis;
 using Vigil.Processing.Enrichment;
+using Vigil.Processing.Events;
+using Vigil.Processing.Events.Handlers;
 
 namespace Vigil.Processing;
 
@@ -22,6 +24,20 @@ public static class ProcessingModule
         builder.Services.AddHostedService<Analyzer>();
         builder.Services.AddSingleton<AlertSweeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertSweeper>());
+        builder.AddVigilEventProcessing();
         return builder;
+    }
+
+    /// <summary>The process role and its handlers, one per event type; another handler is one more registration.</summary>
+    private static void AddVigilEventProcessing(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IEventHandler, AdmissionHandler>();
+        builder.Services.AddSingleton<IEventHandler, TransferHandler>();
+        builder.Services.AddSingleton<IEventHandler, DischargeHandler>();
+        builder.Services.AddSingleton<IEventHandler, FallDetectedHandler>();
+        builder.Services.AddSingleton<IEventHandler, NurseCallHandler>();
+        builder.Services.AddSingleton<IEventHandler, TimelineHandler>();
+        builder.Services.AddSingleton<EventProcessor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EventProcessor>());
     }
 }

@@ -167,6 +167,24 @@ public abstract class EventLogComplianceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_committed_prefix_of_a_batch_resumes_the_group_within_it_and_a_lower_offset_never_moves_it_back()
+    {
+        await AppendAsync(Enumerable.Range(0, 10).Select(i => Message("patient-1", "p", i)));
+        var consumer = Fixture.Subscribe("prefix");
+        var batch = Flatten(await ReceiveAsync(consumer, 10));
+        var fourth = batch[3];
+
+        await Fixture.Writer.WriteAsync(ctx => consumer.Commit(ctx, fourth.Topic, fourth.Partition, fourth.Offset), Timeout);
+        await Fixture.Writer.WriteAsync(ctx => consumer.Commit(ctx, fourth.Topic, fourth.Partition, batch[1].Offset), Timeout);
+        consumer.CommittedOffset(fourth.Topic, fourth.Partition).ShouldBe(fourth.Offset);
+
+        await Fixture.RestartAsync();
+        consumer = Fixture.Subscribe("prefix");
+        Flatten(await ReceiveAsync(consumer, 7)).Select(Body).ShouldBe(Enumerable.Range(3, 7).Select(i => $"p:{i}"));
+        (await ReceiveUntilEndAsync(consumer)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_consumer_group_resumes_from_its_committed_offsets_after_a_restart()
     {
         var messages = Enumerable.Range(0, 200).Select(i => Message($"patient-{i % 20}", "p", i)).ToList();
