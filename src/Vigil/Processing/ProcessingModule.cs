@@ -34,8 +34,7 @@ public static class ProcessingModule
         builder.Services.AddSingleton<IEventHandler, AdmissionHandler>();
         builder.Services.AddSingleton<IEventHandler, TransferHandler>();
         builder.Services.AddSingleton<IEventHandler, DischargeHandler>();
-        builder.Services.AddSingleton<IEventHandler, FallDetectedHandler>();
-        builder.Services.AddSingleton<IEventHandler, NurseCallHandler>();
+        builder.Services.AddSingleton<IEventHandler, EventAlertHandler>();
         builder.Services.AddSingleton<IEventHandler, TimelineHandler>();
         builder.Services.AddSingleton<EventProcessor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventProcessor>());

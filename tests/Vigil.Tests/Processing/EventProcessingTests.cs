@@ -144,8 +144,6 @@ public sealed class EventProcessingTests(EventServerFixture fixture) : IClassFix
     {
         { "note", "recorded", "timeline" },
         { "medication_administered", "recorded", "timeline" },
-        { "fall_detected", "alert", "pending" },
-        { "nurse_call", "alert", "pending" },
         { "seizure_observed", "handler", "none" },
     };
 
@@ -165,6 +163,31 @@ public sealed class EventProcessingTests(EventServerFixture fixture) : IClassFix
         e.GetProperty("data").GetProperty("text").GetString().ShouldBe("ward round");
         e.GetProperty("type").GetString().ShouldBe(type);
         Db.Log(Topics.ReferenceChanges, key).Count.ShouldBe(changesBefore);
+    }
+
+    [Fact]
+    public async Task A_fall_raises_an_urgent_alert_that_another_fall_updates_and_a_nurse_call_raises_a_medium_one()
+    {
+        using var tenant = await TenantAsync("ev-alert");
+
+        await PostAndWaitAsync(tenant, Event("fall1", "fall_detected", new { location = "bathroom" }));
+        await PostAndWaitAsync(tenant, Event("fall2", "fall_detected", new { location = "corridor" }), Event("call", "nurse_call"));
+
+        var alerts = (await (await tenant.Admin.Get("/api/v1/alerts?patientId=p")).ShouldBeAsync(HttpStatusCode.OK))
+            .GetProperty("items").EnumerateArray().ToDictionary(a => a.GetProperty("rule").GetString()!);
+        alerts.Keys.ShouldBe(["event:fall_detected", "event:nurse_call"], ignoreOrder: true);
+        var fall = alerts["event:fall_detected"];
+        fall.GetProperty("kind").GetString().ShouldBe("event");
+        fall.GetProperty("severity").GetString().ShouldBe("urgent");
+        fall.GetProperty("breaches").GetInt32().ShouldBe(2);
+        fall.GetProperty("message").GetString().ShouldBe("fall detected (corridor)");
+        fall.GetProperty("details").GetProperty("eventId").GetString().ShouldBe("fall2");
+        alerts["event:nurse_call"].GetProperty("severity").GetString().ShouldBe("medium");
+
+        var first = await EventAsync(tenant, "fall1");
+        ShouldBeProcessed(first);
+        first.GetProperty("result").GetProperty("alertId").GetString().ShouldBe(fall.GetProperty("id").GetString());
+        (await EventAsync(tenant, "fall2")).GetProperty("result").GetProperty("alertId").GetString().ShouldBe(fall.GetProperty("id").GetString());
     }
 
     [Fact]
