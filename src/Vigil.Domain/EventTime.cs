@@ -50,4 +50,10 @@ public static partial class EventTime
     public static DateTimeOffset FromMicros(long micros) => new(DateTimeOffset.UnixEpoch.UtcTicks + (micros * 10), TimeSpan.Zero);
 
     public static DateTimeOffset Truncate(DateTimeOffset t) => FromMicros(ToMicros(t));
+
+    /// <summary>A query's lower bound in microseconds: everything when there is none.</summary>
+    public static long FromBound(DateTimeOffset? from) => from is { } f ? ToMicros(f) : long.MinValue;
+
+    /// <summary>A query's (exclusive) upper bound in microseconds: everything when there is none.</summary>
+    public static long ToBound(DateTimeOffset? to) => to is { } t ? ToMicros(t) : long.MaxValue;
 }

@@ -75,8 +75,8 @@ public sealed partial class AlertStore
             new
             {
                 customerId, q.PatientId, q.Status, q.Severity, q.Rule,
-                from = q.From is { } f ? EventTime.ToMicros(f) : long.MinValue,
-                to = q.To is { } t ? EventTime.ToMicros(t) : long.MaxValue,
+                from = EventTime.FromBound(q.From),
+                to = EventTime.ToBound(q.To),
                 before = q.BeforeSeq ?? long.MaxValue, take = q.Limit + 1,
             },
             cancellationToken: cancellationToken))).AsList();

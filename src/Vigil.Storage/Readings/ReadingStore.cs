@@ -192,8 +192,8 @@ public sealed class ReadingStore(SqliteDatabase db, IEventLog log, ReadingIndexe
             new
             {
                 customerId, patientId, type = type?.Name,
-                from = from is { } f ? EventTime.ToMicros(f) : long.MinValue,
-                to = to is { } t ? EventTime.ToMicros(t) : long.MaxValue,
+                from = EventTime.FromBound(from),
+                to = EventTime.ToBound(to),
                 afterTime = cursor?.ObservedAt ?? long.MinValue,
                 afterSeq = cursor?.Seq ?? long.MinValue,
                 take = limit + 1,

@@ -75,11 +75,7 @@ public static class AlertEndpoints
 
         var fromTime = FieldRules.QueryTime(from, "from", errors);
         var toTime = FieldRules.QueryTime(to, "to", errors);
-        var take = 100;
-        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out take) || take is < 1 or > 1000))
-        {
-            errors.Add(new FieldError(null, "limit", "must be a whole number between 1 and 1000"));
-        }
+        var take = FieldRules.Limit(limit, errors);
 
         long? before = null;
         if (cursor is not null)

@@ -91,4 +91,20 @@ public static class FieldRules
 
         return value;
     }
+
+    /// <summary>A page size from the query: <paramref name="fallback"/> when absent, else a whole number from 1 to <paramref name="max"/>.</summary>
+    public static int Limit(string? text, List<FieldError> errors, int fallback = 100, int max = 1000)
+    {
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit < 1 || limit > max)
+        {
+            errors.Add(new FieldError(null, "limit", $"must be a whole number between 1 and {max}"));
+        }
+
+        return limit;
+    }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Vigil.Domain;
@@ -44,27 +43,13 @@ public static class TimelineEndpoints
         HttpContext http, ReferenceStore reference, PatientTimeline timeline, string patientId, string? from, string? to, string? limit,
         CancellationToken cancellationToken)
     {
-        var tenant = Caller.From(http.User).Tenant;
-        if (!await reference.PatientExistsAsync(tenant, patientId))
+        var (range, problem) = await PatientRange.ReadAsync(http, reference, patientId, from, to, limit);
+        if (range is null)
         {
-            return Problems.NotFound($"Patient '{patientId}'");
+            return problem!;
         }
 
-        var errors = new List<FieldError>();
-        var fromTime = FieldRules.QueryTime(from, "from", errors);
-        var toTime = FieldRules.QueryTime(to, "to", errors);
-        var take = 100;
-        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out take) || take is < 1 or > 1000))
-        {
-            errors.Add(new FieldError(null, "limit", "must be a whole number between 1 and 1000"));
-        }
-
-        if (errors.Count > 0)
-        {
-            return Problems.Invalid(errors);
-        }
-
-        var entries = await timeline.ReadAsync(tenant, patientId, fromTime, toTime, take, cancellationToken);
+        var entries = await timeline.ReadAsync(range.Tenant, patientId, range.From, range.To, range.Limit, cancellationToken);
         return TypedResults.Ok(new TimelineView(entries.Select(View).ToList()));
     }
 

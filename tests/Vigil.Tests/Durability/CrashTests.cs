@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,20 +35,20 @@ public sealed class CrashTests
         {
             var vigil = await VigilProcess.StartAsync(dataDir, ct);
             var key = await SetUpCustomerAsync(vigil.BaseAddress, dataDir, ct);
-            var acked = new ConcurrentDictionary<string, bool>();
-            var unanswered = new ConcurrentQueue<string>();
+            var acked = new Acknowledgements("/api/v1/readings", result =>
+                (result.GetProperty("accepted").GetInt32() + result.GetProperty("duplicates").GetInt32()).ShouldBe(BatchSize));
             var batches = 0;
 
             for (var round = 0; round <= Kills; round++)
             {
                 // Devices resend what the crashed server never answered: same ids, so each is stored once.
-                await ResendAsync(vigil.BaseAddress, key, unanswered, acked, ct);
+                await acked.ResendAsync(vigil.BaseAddress, key, ct);
 
                 var target = acked.Count + AcksBetweenKills * BatchSize;
                 var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var clients = Enumerable.Range(0, Clients).Select(c => Task.Run(() => IngestUntilStoppedAsync(
-                    vigil.BaseAddress, key, c, round, () => Interlocked.Increment(ref batches), acked, unanswered,
+                    vigil.BaseAddress, key, c, round, () => Interlocked.Increment(ref batches), acked,
                     () => { if (acked.Count >= target) reached.TrySetResult(); }, stop.Token), ct)).ToArray();
 
                 // Let the clients run until enough batches were acknowledged in this round, then crash the server mid-stream.
@@ -76,7 +74,7 @@ public sealed class CrashTests
 
             acked.Count.ShouldBeGreaterThanOrEqualTo((Kills + 1) * AcksBetweenKills * BatchSize);
             var (stored, logged) = ReadStorage(dataDir);
-            foreach (var id in acked.Keys)
+            foreach (var id in acked.Acked.Keys)
             {
                 stored.GetValueOrDefault(id).ShouldBe(1, $"reading {id} was acknowledged");
                 logged.GetValueOrDefault(id).ShouldBe(1, $"reading {id} was acknowledged");
@@ -202,8 +200,7 @@ public sealed class CrashTests
 
     /// <summary>Posts batches until stopped; a batch whose answer was lost is sent again (same ids) until acknowledged.</summary>
     private static async Task IngestUntilStoppedAsync(
-        Uri baseAddress, string key, int client, int round, Func<int> nextBatch, ConcurrentDictionary<string, bool> acked,
-        ConcurrentQueue<string> unanswered, Action onAck, CancellationToken stop)
+        Uri baseAddress, string key, int client, int round, Func<int> nextBatch, Acknowledgements acked, Action onAck, CancellationToken stop)
     {
         using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
@@ -211,44 +208,12 @@ public sealed class CrashTests
         {
             var batch = nextBatch();
             var ids = Enumerable.Range(0, BatchSize).Select(i => $"r{round}-{client}-{batch}-{i}").ToArray();
-            var body = Body(ids, batch);
-            HttpResponseMessage response;
-            try
+            if (!await acked.PostAsync(http, Body(ids, batch), stop))
             {
-                response = await http.PostAsync("/api/v1/readings", new StringContent(body, Encoding.UTF8, "application/json"), stop);
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or OperationCanceledException)
-            {
-                unanswered.Enqueue(body); // the server died under this request: not acknowledged, to be resent
-                return;
+                return; // the server died under this request: not acknowledged, to be resent
             }
 
-            await RecordAsync(response, acked);
             onAck();
-        }
-    }
-
-    private static async Task ResendAsync(Uri baseAddress, string key, ConcurrentQueue<string> unanswered, ConcurrentDictionary<string, bool> acked, CancellationToken ct)
-    {
-        using var http = new HttpClient { BaseAddress = baseAddress };
-        http.DefaultRequestHeaders.Add("X-Api-Key", key);
-        while (unanswered.TryDequeue(out var body))
-        {
-            await RecordAsync(await http.PostAsync("/api/v1/readings", new StringContent(body, Encoding.UTF8, "application/json"), ct), acked);
-        }
-    }
-
-    private static async Task RecordAsync(HttpResponseMessage response, ConcurrentDictionary<string, bool> acked)
-    {
-        using (response)
-        {
-            response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(CancellationToken.None));
-            var result = await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken.None);
-            (result.GetProperty("accepted").GetInt32() + result.GetProperty("duplicates").GetInt32()).ShouldBe(BatchSize);
-            foreach (var id in result.GetProperty("ids").EnumerateArray())
-            {
-                acked[id.GetString()!] = true;
-            }
         }
     }
 

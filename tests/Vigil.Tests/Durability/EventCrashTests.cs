@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,18 +36,17 @@ public sealed class EventCrashTests
         {
             var vigil = await VigilProcess.StartAsync(dataDir, ct);
             var key = await SetUpAsync(vigil.BaseAddress, dataDir, ct);
-            var acked = new ConcurrentDictionary<string, bool>();
-            var unanswered = new ConcurrentQueue<string>();
+            var acked = new Acknowledgements("/api/v1/events");
             var next = new int[Clients];
             for (var round = 0; round <= Kills; round++)
             {
                 // What the crashed server never answered is sent again first (same ids), so each patient's order holds.
-                await ResendAsync(vigil.BaseAddress, key, unanswered, acked, ct);
+                await acked.ResendAsync(vigil.BaseAddress, key, ct);
                 var target = acked.Count + (AcksBetweenKills * Clients * PatientsPerClient * EventsPerPatientPerBatch);
                 var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var clients = Enumerable.Range(0, Clients).Select(c => Task.Run(() => PostUntilStoppedAsync(
-                    vigil.BaseAddress, key, c, next, acked, unanswered, () => { if (acked.Count >= target) reached.TrySetResult(); }, stop.Token), ct)).ToArray();
+                    vigil.BaseAddress, key, c, next, acked, () => { if (acked.Count >= target) reached.TrySetResult(); }, stop.Token), ct)).ToArray();
 
                 await Task.WhenAny(reached.Task, Task.WhenAll(clients));
                 await Task.WhenAll(clients.Where(t => t.IsFaulted));
@@ -77,7 +74,7 @@ public sealed class EventCrashTests
             }
 
             var statuses = Query<(string, string)>(dataDir, $"SELECT event_id, status FROM events WHERE customer_id = '{Customer}'").ToDictionary(r => r.Item1, r => r.Item2);
-            foreach (var id in acked.Keys)
+            foreach (var id in acked.Acked.Keys)
             {
                 statuses.GetValueOrDefault(id).ShouldBe("processed", $"event {id} was acknowledged");
             }
@@ -122,8 +119,7 @@ public sealed class EventCrashTests
 
     /// <summary>Posts the next events of the client's own patients until stopped; a batch whose answer was lost waits to be resent.</summary>
     private static async Task PostUntilStoppedAsync(
-        Uri baseAddress, string key, int client, int[] next, ConcurrentDictionary<string, bool> acked, ConcurrentQueue<string> unanswered,
-        Action onAck, CancellationToken stop)
+        Uri baseAddress, string key, int client, int[] next, Acknowledgements acked, Action onAck, CancellationToken stop)
     {
         using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
@@ -138,43 +134,12 @@ public sealed class EventCrashTests
                 var (type, department) = Cycle[n % Cycle.Length];
                 return new { eventId = $"{patient}-{n}", patientId = patient, type, data = new { departmentId = department }, ts };
             }));
-            var body = JsonSerializer.Serialize(events);
-            HttpResponseMessage response;
-            try
+            if (!await acked.PostAsync(http, JsonSerializer.Serialize(events), stop))
             {
-                response = await http.PostAsync("/api/v1/events", new StringContent(body, Encoding.UTF8, "application/json"), stop);
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or OperationCanceledException)
-            {
-                unanswered.Enqueue(body);
                 return;
             }
 
-            await RecordAsync(response, acked);
             onAck();
-        }
-    }
-
-    private static async Task ResendAsync(Uri baseAddress, string key, ConcurrentQueue<string> unanswered, ConcurrentDictionary<string, bool> acked, CancellationToken ct)
-    {
-        using var http = new HttpClient { BaseAddress = baseAddress };
-        http.DefaultRequestHeaders.Add("X-Api-Key", key);
-        while (unanswered.TryDequeue(out var body))
-        {
-            await RecordAsync(await http.PostAsync("/api/v1/events", new StringContent(body, Encoding.UTF8, "application/json"), ct), acked);
-        }
-    }
-
-    private static async Task RecordAsync(HttpResponseMessage response, ConcurrentDictionary<string, bool> acked)
-    {
-        using (response)
-        {
-            response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(CancellationToken.None));
-            var result = await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken.None);
-            foreach (var id in result.GetProperty("ids").EnumerateArray())
-            {
-                acked[id.GetString()!] = true;
-            }
         }
     }
 

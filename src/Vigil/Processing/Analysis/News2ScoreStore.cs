@@ -76,8 +76,8 @@ internal static class News2ScoreStore
             new
             {
                 customerId, patientId, limit,
-                from = from is { } f ? EventTime.ToMicros(f) : long.MinValue,
-                to = to is { } t ? EventTime.ToMicros(t) : long.MaxValue,
+                from = EventTime.FromBound(from),
+                to = EventTime.ToBound(to),
             },
             cancellationToken: cancellationToken));
         return rows.AsList();

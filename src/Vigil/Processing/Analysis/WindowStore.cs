@@ -94,7 +94,7 @@ public sealed class WindowStore(SqliteDatabase db)
             {
                 customerId, patientId, type = type.Name, size = size.Name, length = size.Micros,
                 from = from is { } f ? EventTime.ToMicros(f) : long.MinValue / 2,
-                to = to is { } t ? EventTime.ToMicros(t) : long.MaxValue,
+                to = EventTime.ToBound(to),
             },
             cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToAggregate(patientId))];
