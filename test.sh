@@ -18,6 +18,7 @@ stop_deps() {
 trap stop_deps EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+deps_started=$SECONDS
 for script in scripts/test-deps/*.sh; do
   [ -e "$script" ] || continue
   if ! bash "$script" start; then
@@ -25,6 +26,7 @@ for script in scripts/test-deps/*.sh; do
     echo "test-deps: $script failed; continuing, the tests that need it will be skipped" >&2
   fi
 done
+echo "test-deps: ready in $((SECONDS - deps_started))s"
 # Tell the tests where the servers are; a variable already set by hand wins.
 if [ -f artifacts/test-deps/env ]; then
   while IFS= read -r line; do

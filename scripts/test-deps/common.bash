@@ -38,6 +38,9 @@ pid_alive() {
   [ -s "$1" ] && pid="$(cat "$1")" && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$2"
 }
 
+# True while process $1 runs. An exited server whose parent (init, here) has not reaped it yet is a zombie: done.
+running() { [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; }
+
 # Sends TERM to the process in pid file $1 (if it is still the one whose command line mentions $2), waits up to $3
 # seconds for it to exit, then KILLs it.
 stop_pid() {
@@ -47,10 +50,10 @@ stop_pid() {
   if pid_alive "$pidfile" "$match"; then
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < timeout * 10; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
+      running "$pid" || break
       sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if running "$pid"; then
       say "pid $pid did not stop within ${timeout}s; killing it"
       kill -KILL "$pid" 2>/dev/null || true
     fi
