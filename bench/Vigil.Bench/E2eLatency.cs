@@ -39,6 +39,7 @@ public static class E2eLatency
         var probeEvery = options.Double("probe-every-ms", 100) / 1000;
         var pollMs = options.Int("poll-ms", 1);
         var probeTimeout = options.Double("probe-timeout", 30);
+        var tracePath = options.Get("trace", "");
         var end = warmup + seconds;
         var interval = batchSize / rate;
         var probeCount = (int)Math.Ceiling(end / probeEvery);
@@ -93,6 +94,7 @@ public static class E2eLatency
                     result.Posts++;
                     result.LatencyMs.Add((finished - started) * 1000);
                     result.BehindMs.Add(Math.Max(0, started - due) * 1000);
+                    result.Trace.Add((started, (finished - started) * 1000, Math.Max(0, started - due) * 1000));
                 }
             }
         }
@@ -129,7 +131,7 @@ public static class E2eLatency
                 if (HasActiveAlert(body))
                 {
                     return started >= warmup && started < end
-                        ? new ProbeResult((seen - started) * 1000, (acknowledged - started) * 1000, polls)
+                        ? new ProbeResult(started, (seen - started) * 1000, (acknowledged - started) * 1000, polls)
                         : null;
                 }
 
@@ -181,6 +183,11 @@ public static class E2eLatency
             throw new BenchException(failures.Count > 0 ? failures.First! : "no probe completed in the measured window");
         }
 
+        if (tracePath.Length > 0)
+        {
+            await WriteTraceAsync(tracePath, clock, measured, bg);
+        }
+
         Report.Line("e2e-latency",
             ("rate", rate), ("batch", batchSize), ("connections", connections), ("seconds", seconds),
             ("background_readings", bg.Sum(b => b.Readings)), ("background_per_s", bg.Sum(b => b.Readings) / seconds),
@@ -196,6 +203,22 @@ public static class E2eLatency
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Every measured probe and background POST by start time (seconds since the run began, and as Unix time so it lines
+    /// up with server-side traces): "probe at unix latency_ms post_ms polls" and "post at unix ms behind_ms".
+    /// </summary>
+    private static async Task WriteTraceAsync(string path, Stopwatch clock, List<ProbeResult> probes, List<BackgroundResult> background)
+    {
+        var origin = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 - clock.Elapsed.TotalSeconds;
+        var lines = probes.Select(p => (p.At, Line: FormattableString.Invariant(
+                $"probe {p.At:0.0000} {origin + p.At:0.0000} {p.LatencyMs:0.000} {p.PostMs:0.000} {p.Polls}")))
+            .Concat(background.SelectMany(b => b.Trace).Select(t => (t.At, Line: FormattableString.Invariant(
+                $"post {t.At:0.0000} {origin + t.At:0.0000} {t.Ms:0.000} {t.BehindMs:0.000}"))))
+            .OrderBy(l => l.At)
+            .Select(l => l.Line);
+        await File.WriteAllLinesAsync(path, lines);
     }
 
     private static string Now() => DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
@@ -228,7 +251,7 @@ public static class E2eLatency
         return false;
     }
 
-    private sealed record ProbeResult(double LatencyMs, double PostMs, int Polls);
+    private sealed record ProbeResult(double At, double LatencyMs, double PostMs, int Polls);
 
     private sealed class BackgroundResult
     {
@@ -239,6 +262,8 @@ public static class E2eLatency
         public List<double> LatencyMs { get; } = [];
 
         public List<double> BehindMs { get; } = [];
+
+        public List<(double At, double Ms, double BehindMs)> Trace { get; } = [];
     }
 
     /// <summary>Failed answers, counted and kept (the first) so the run can still report what it measured.</summary>
