@@ -10,7 +10,7 @@ public sealed class SqliteDatabase
 {
     static SqliteDatabase()
     {
-        SQLitePCL.Batteries_V2.Init();
+        SqliteLibrary.Init();
 
         // Columns are snake_case, C# names PascalCase: let Dapper map created_at to CreatedAt.
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
