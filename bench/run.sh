@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Vigil ingest benchmark: one run, results written to docs/benchmarks.md.
+# Vigil benchmarks: one run, results written to docs/benchmarks.md. The ingest benchmark (a, b) is below; the
+# end-to-end benchmark (POST to final window aggregates, POST to queryable alert) is bench/e2e.sh, which this script
+# runs last and which can also be run alone.
 #
 #   (a) batched ingest: readings/s acknowledged (202) for POSTs of BENCH_BATCH readings from BENCH_CLIENTS concurrent
 #       clients against a real `vigil serve` (Release), beside a plain batched SQLite insert of the same rows with the
@@ -8,6 +10,7 @@
 #       same JSON with System.Text.Json and answers 202 (same wrk threads/connections).
 #
 # Environment (defaults in brackets):
+#   BENCH_STEPS ["ingest e2e"] what to run: ingest = (a) and (b) here, e2e = bench/e2e.sh (its settings are listed there)
 #   BENCH_SECONDS [20]  measured seconds per step      BENCH_WARMUP [5]   warm-up seconds before each step
 #   BENCH_CLIENTS ["4 8"] client counts for (a)        BENCH_BATCH [1000] readings per POST / rows per transaction
 #   BENCH_PATIENTS [200] patient pool
@@ -38,8 +41,19 @@ vigil_args="${BENCH_VIGIL_ARGS:-}"
 report="${BENCH_REPORT:-$root/docs/benchmarks.md}"
 keep="${BENCH_KEEP:-0}"
 
-log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
+steps="${BENCH_STEPS:-ingest e2e}"
+has_step() { [[ " $steps " == *" $1 "* ]]; }
+
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+
+run_e2e() { BENCH_BUILD=0 BENCH_WORK_DIR="$work/e2e" BENCH_KEEP="$keep" BENCH_REPORT="$report" "$root/bench/e2e.sh"; }
+
+if [ "${BENCH_BUILD:-1}" = 1 ]; then build; fi
+if ! has_step ingest; then
+  if has_step e2e; then run_e2e; fi
+  exit 0
+fi
 
 # ---------------------------------------------------------------- tools
 if ! command -v wrk >/dev/null 2>&1; then
@@ -48,78 +62,12 @@ if ! command -v wrk >/dev/null 2>&1; then
   "${apt_get[@]}" install -y wrk >/dev/null 2>&1 || { "${apt_get[@]}" update >/dev/null && "${apt_get[@]}" install -y wrk >/dev/null; } \
     || die "could not install wrk"
 fi
-command -v dotnet >/dev/null || die "dotnet is not on PATH"
-
-# ---------------------------------------------------------------- work dir and process bookkeeping
-mkdir -p "$root/artifacts"
-work="${BENCH_WORK_DIR:-$(mktemp -d "$root/artifacts/bench-run.XXXXXX")}"
-mkdir -p "$work"
-pids=()
-
-stop_pid() {
-  local pid="$1" i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 150); do            # up to 30 s for a graceful drain
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "process $pid did not stop in 30 s; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-  local rc=$?
-  local pid
-  for pid in "${pids[@]}"; do stop_pid "$pid"; done
-  if [ "$keep" != 1 ] && [ $rc -eq 0 ]; then rm -rf "$work"; else log "work directory kept: $work"; fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# ---------------------------------------------------------------- build (Release)
-log "building vigil (Release) and Vigil.Bench (Release)"
-"$root/vigil" --help >/dev/null                   # the vigil script rebuilds artifacts/vigil when sources changed
-dotnet publish "$root/bench/Vigil.Bench/Vigil.Bench.csproj" -c Release -o "$root/artifacts/bench" --nologo -v quiet -p:UseAppHost=false >&2
-vigil_dll="$root/artifacts/vigil/vigil.dll"
-bench_dll="$root/artifacts/bench/Vigil.Bench.dll"
-bench() { dotnet "$bench_dll" "$@"; }
-
-# "BENCH kind k=v ..." -> value of k
-field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -1; }
-result_line() { grep '^BENCH ' "$1" | tail -1; }
-free_port() { bench freeport; }
-
-start_vigil() {   # name -> sets vigil_pid, vigil_url, vigil_data
-  local name="$1" port
-  port="$(free_port)"
-  vigil_data="$work/$name-data"
-  vigil_url="http://127.0.0.1:$port"
-  # shellcheck disable=SC2086  # BENCH_VIGIL_ARGS is split into words on purpose
-  dotnet "$vigil_dll" serve --data-dir "$vigil_data" --urls "$vigil_url" $vigil_args >"$work/$name.log" 2>&1 &
-  vigil_pid=$!
-  pids+=("$vigil_pid")
-  log "vigil serve ($name) pid $vigil_pid on $vigil_url, data in $vigil_data"
-  bench setup --url "$vigil_url" --data-dir "$vigil_data" --key-out "$work/$name.key" --patients "$patients" \
-    || { tail -20 "$work/$name.log" >&2; die "setting up $name"; }
-}
 
 check_stored() {  # data dir, acknowledged count, label
   local stored
   stored="$(field "$(bench count --data-dir "$1")" readings)"
   [ "$stored" -ge "$2" ] || die "$3: $2 readings acknowledged but only $stored stored"
   log "$3: $2 readings acknowledged, $stored stored"
-}
-
-commands=()
-run_logged() {    # output file, command...
-  local out="$1"; shift
-  commands+=("$*")
-  "$@" | tee "$out" >&2
 }
 
 # ---------------------------------------------------------------- (a) plain SQLite insert
@@ -138,7 +86,7 @@ for rps in $rows_per_statement_list; do
 done
 
 # ---------------------------------------------------------------- (a) batched HTTP ingest against vigil serve
-start_vigil vigil-batch
+start_vigil vigil-batch --patients "$patients"
 http_lines=()
 acked=0
 for c in $clients_list; do
@@ -185,27 +133,15 @@ wrk_run bare "$bare_url" ""
 bare_line="$(result_line "$work/wrk-bare.out")"
 stop_pid "$bare_pid"
 
-start_vigil vigil-single
+start_vigil vigil-single --patients "$patients"
 wrk_run vigil "$vigil_url" "$work/vigil-single.key"
 vigil_line="$(result_line "$work/wrk-vigil.out")"
 stop_pid "$vigil_pid"
 check_stored "$vigil_data" "$(field "$vigil_line" requests)" "(b) vigil (measured run; the table also holds the warm-up's)"
 
 # ---------------------------------------------------------------- report
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
-fmt() { awk -v x="$1" 'BEGIN { printf "%.0f", x }'; }
-verdict() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b ? "met" : "NOT met") }'; }
-
 sqlite_rate="$(field "$sqlite_line" rows_per_s)"
-cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-mem="$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-disk="$(df -hT "$work" | awk 'NR == 2 { print $1 ", " $2 ", " $3 " total" }')"
-os="$(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
-sdk="$(dotnet --version)"
-runtime="$(dotnet --list-runtimes | awk '/Microsoft.NETCore.App/ { v = $2 } END { print v }')"
-fsync_probe="$(dd if=/dev/zero of="$work/fsync-probe" bs=4k count=200 oflag=dsync 2>&1 | tail -1 | sed 's/.*copied, //')"
-rm -f "$work/fsync-probe"
-load="$(cut -d' ' -f1-3 /proc/loadavg)"
+load="$(load_average)"
 
 section="$(mktemp)"
 {
@@ -218,12 +154,7 @@ section="$(mktemp)"
   echo
   echo "| | |"
   echo "|---|---|"
-  echo "| CPUs (\`nproc\`) | $(nproc) |"
-  echo "| CPU model | $cpu |"
-  echo "| memory | $mem |"
-  echo "| disk (data directories) | $disk; 200 x 4 KiB O_DSYNC writes took $fsync_probe |"
-  echo "| OS | $os |"
-  echo "| .NET | SDK $sdk, runtime $runtime |"
+  machine_rows
   echo "| load average after the run | $load |"
   echo "| vigil serve | Release build (artifacts/vigil), extra arguments: ${vigil_args:-none (as shipped)}; its stdout/stderr go to a file |"
   echo "| SQLite | $(field "$sqlite_line" sqlite_version) (SQLitePCLRaw.bundle_e_sqlite3 2.0.6, Microsoft.Data.Sqlite.Core 6.0.7) |"
@@ -279,19 +210,13 @@ section="$(mktemp)"
   echo "BENCH_SECONDS=$seconds BENCH_WARMUP=$warmup BENCH_CLIENTS=\"$clients_list\" bench/run.sh"
   echo "dotnet artifacts/vigil/vigil.dll serve --data-dir <fresh temp dir> --urls http://127.0.0.1:<free port> $vigil_args"
   echo "dotnet artifacts/bench/Vigil.Bench.dll setup --url <vigil url> --data-dir <dir> --key-out <key file> --patients $patients"
-  printf '%s\n' "${commands[@]}" | sed "s#$work#<work>#g; s#$root/##g; s#^bench #dotnet artifacts/bench/Vigil.Bench.dll #"
+  print_commands
   echo '```'
   echo "<!-- bench:end -->"
 } >"$section"
 
-mkdir -p "$(dirname "$report")"
-if [ -f "$report" ] && grep -q '<!-- bench:begin' "$report" && grep -q '<!-- bench:end -->' "$report"; then
-  awk -v f="$section" '
-    /<!-- bench:begin/ { while ((getline l < f) > 0) print l; skip = 1; next }
-    /<!-- bench:end -->/ { skip = 0; next }
-    !skip { print }' "$report" >"$report.tmp" && mv "$report.tmp" "$report"
-else
-  { echo "# Benchmarks"; echo; cat "$section"; } >"$report"
-fi
+write_section "$report" bench "$section"
 rm -f "$section"
 log "report written to $report"
+
+if has_step e2e; then run_e2e; fi

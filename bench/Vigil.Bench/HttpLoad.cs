@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 
 namespace Vigil.Bench;
 
@@ -16,13 +13,8 @@ public static class HttpLoad
 {
     public static async Task<int> RunAsync(Options options)
     {
-        var url = new Uri(new Uri(options.Get("url")), "/api/v1/readings");
-        if (!IPAddress.TryParse(url.Host, out var ip) || !IPAddress.IsLoopback(ip))
-        {
-            throw new BenchException($"{url.Host} is not a loopback address: the benchmark only sends traffic to 127.0.0.1");
-        }
-
-        var key = (await File.ReadAllTextAsync(options.Get("key-file"))).Trim();
+        var url = VigilHttp.ReadingsUrl(options.Get("url"));
+        var key = await VigilHttp.ReadKeyAsync(options);
         var clients = options.Int("clients", 4);
         var seconds = options.Double("seconds", 20);
         var warmup = options.Double("warmup", 5);
@@ -31,17 +23,7 @@ public static class HttpLoad
         var tag = $"h{clients}x{Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))}";
         var batch = new ReadingBatch(tag, batchSize, patients, seed: 7);
 
-        using var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = clients,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-            UseProxy = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.None,
-        };
-        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
-        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        using var http = VigilHttp.Create(key, clients, TimeSpan.FromSeconds(60));
         var contentType = new MediaTypeHeaderValue("application/json");
 
         using var stop = new CancellationTokenSource();
@@ -68,16 +50,7 @@ public static class HttpLoad
                 using var response = await http.PostAsync(url, content, stop.Token);
                 var body = await response.Content.ReadAsByteArrayAsync(stop.Token);
                 var finished = clock.Elapsed.TotalSeconds;
-                if (response.StatusCode != HttpStatusCode.Accepted)
-                {
-                    throw new BenchException($"POST {url} answered {(int)response.StatusCode}: {Truncate(Encoding.UTF8.GetString(body))}");
-                }
-
-                var (accepted, duplicates) = ReadCounts(body);
-                if (accepted != batchSize || duplicates != 0)
-                {
-                    throw new BenchException($"202 with accepted={accepted} duplicates={duplicates}, expected accepted={batchSize}");
-                }
+                VigilHttp.RequireAccepted(url, response.StatusCode, body, batchSize);
 
                 result.Total++;
                 if (started >= warmup && finished <= end)
@@ -96,15 +69,7 @@ public static class HttpLoad
         catch (Exception)
         {
             await stop.CancelAsync();
-            var failure = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault();
-            throw failure switch
-            {
-                BenchException b => b,
-                HttpRequestException h => new BenchException($"POST {url} failed: {h.Message}"),
-                TaskCanceledException => new BenchException($"POST {url} timed out"),
-                { } other => new BenchException($"POST {url} failed: {other}"),
-                _ => new BenchException("a client failed"),
-            };
+            throw VigilHttp.FirstFailure(tasks, $"POST {url}");
         }
 
         var latencies = results.SelectMany(r => r.LatencyMs).ToList();
@@ -122,44 +87,6 @@ public static class HttpLoad
             ("total_acked_readings", results.Sum(r => r.Total) * batchSize), ("body_bytes", batch.Length));
         return 0;
     }
-
-    /// <summary>"accepted" and "duplicates" of the 202 body (Vigil's IngestRequest.Response, camelCase).</summary>
-    private static (long Accepted, long Duplicates) ReadCounts(byte[] body)
-    {
-        var reader = new Utf8JsonReader(body);
-        long accepted = -1, duplicates = -1;
-        try
-        {
-            while (reader.Read() && (accepted < 0 || duplicates < 0))
-            {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
-                {
-                    var name = reader.GetString();
-                    reader.Read();
-                    if (name == "accepted")
-                    {
-                        accepted = reader.GetInt64();
-                    }
-                    else if (name == "duplicates")
-                    {
-                        duplicates = reader.GetInt64();
-                    }
-                    else
-                    {
-                        reader.Skip();
-                    }
-                }
-            }
-        }
-        catch (JsonException e)
-        {
-            throw new BenchException($"the 202 body is not the expected JSON: {e.Message}");
-        }
-
-        return (accepted, duplicates);
-    }
-
-    private static string Truncate(string s) => s.Length <= 2000 ? s : s[..2000] + "...";
 
     private sealed class ClientResult
     {

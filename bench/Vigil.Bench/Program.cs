@@ -8,6 +8,8 @@ try
     {
         "sqlite" => PlainInsert.Run(options),
         "http" => await HttpLoad.RunAsync(options),
+        "e2e-throughput" => await E2eThroughput.RunAsync(options),
+        "e2e-latency" => await E2eLatency.RunAsync(options),
         "bare" => await BareServer.RunAsync(options),
         "setup" => await Setup.RunAsync(options),
         "wait" => await Setup.WaitAsync(options),
@@ -30,10 +32,17 @@ static int Usage()
                    plain batched insert into the product's readings table with the product's pragmas
           http     --url http://127.0.0.1:PORT --key-file F [--clients 4] [--seconds 20] [--warmup 5] [--batch 1000] [--patients 200]
                    batched POST /api/v1/readings load; counts only 202s, fails on anything else
+          e2e-throughput --url U --key-file F --data-dir D [--clients 4] [--seconds 20] [--warmup 5] [--batch 1000] [--patients 200]
+                   [--poll-ms 150] [--timeout 900]
+                   batched load, then one closing reading per patient; readings/s from the first POST until every
+                   acknowledged reading is in the 1-minute windows and every passed window is final (D/vigil.db read-only)
+          e2e-latency --url U --key-file F [--rate 2000] [--batch 10] [--connections 4] [--seconds 20] [--warmup 5]
+                   [--patients 200] [--probes 600] [--probe-every-ms 100] [--poll-ms 1]
+                   steady background load plus breaching probes; probe latency = POST start until GET /api/v1/alerts lists the alert
           bare     --urls http://127.0.0.1:PORT
                    bare Kestrel minimal API: POST /api/v1/readings parsed with System.Text.Json, answers 202
-          setup    --url U --data-dir D --key-out F [--patients 200] [--customer bench]
-                   waits for readiness, then creates customer, its admin key (written to F) and patients p-000..
+          setup    --url U --data-dir D --key-out F [--patients 200] [--probes 0] [--customer bench]
+                   waits for readiness, then creates customer, its admin key (written to F), patients p-000.. and probe-0000..
           wait     --url U/health/live [--timeout 60]
           count    --data-dir D   readings rows in D/vigil.db
           freeport prints a free TCP port on 127.0.0.1

@@ -10,7 +10,10 @@ namespace Vigil.Bench;
 /// <summary>Helpers run.sh needs: readiness waits, the tenant set-up through the real API, row counts, free ports.</summary>
 public static class Setup
 {
-    /// <summary>Waits for the server, reads the bootstrap key, creates the customer, its admin key and the patient pool.</summary>
+    /// <summary>
+    /// Waits for the server, reads the bootstrap key, creates the customer, its admin key, the patient pool and
+    /// <c>--probes</c> probe patients (probe-0000.., one per latency probe, so each probe raises a fresh alert).
+    /// </summary>
     public static async Task<int> RunAsync(Options options)
     {
         var url = new Uri(options.Get("url"));
@@ -18,6 +21,7 @@ public static class Setup
         var dataDir = options.Get("data-dir");
         var keyOut = options.Get("key-out");
         var patients = options.Int("patients", 200);
+        var probes = options.Int("probes", 0);
         var customer = options.Get("customer", "bench");
         await WaitForAsync(new Uri(url, "/health/ready"), options.Double("timeout", 120));
 
@@ -35,9 +39,11 @@ public static class Setup
 
         http.DefaultRequestHeaders.Remove("X-Api-Key");
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
-        await Parallel.ForEachAsync(Enumerable.Range(0, patients), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (n, _) =>
+        var pool = Enumerable.Range(0, patients).Select(n => (Id: ReadingBatch.PatientId(n), Name: $"Bench patient {n}"))
+            .Concat(Enumerable.Range(0, probes).Select(n => (Id: ProbePatientId(n), Name: $"Probe patient {n}")));
+        await Parallel.ForEachAsync(pool, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (p, _) =>
         {
-            using var response = await PostAsync(http, "/api/v1/patients", new { id = ReadingBatch.PatientId(n), name = $"Bench patient {n}" });
+            using var response = await PostAsync(http, "/api/v1/patients", new { id = p.Id, name = p.Name });
         });
 
         await File.WriteAllTextAsync(keyOut, key + "\n");
@@ -46,9 +52,11 @@ public static class Setup
             File.SetUnixFileMode(keyOut, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        Console.Error.WriteLine($"vigil-bench: customer '{customer}' with {patients} patients; its admin key is in {keyOut}");
+        Console.Error.WriteLine($"vigil-bench: customer '{customer}' with {patients} patients and {probes} probe patients; its admin key is in {keyOut}");
         return 0;
     }
+
+    public static string ProbePatientId(int n) => $"probe-{n:D4}";
 
     public static async Task<int> WaitAsync(Options options)
     {

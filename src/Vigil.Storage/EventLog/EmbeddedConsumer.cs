@@ -53,16 +53,23 @@ internal sealed class EmbeddedConsumer : ILogConsumer
         _read.Prepare();
     }
 
-    public async ValueTask<ConsumedBatch> ReceiveAsync(int maxMessages, CancellationToken cancellationToken)
+    public async ValueTask<ConsumedBatch> ReceiveAsync(int maxMessages, CancellationToken cancellationToken) =>
+        (await ReceiveAsync(maxMessages, 1, cancellationToken))[0];
+
+    public async ValueTask<IReadOnlyList<ConsumedBatch>> ReceiveAsync(int maxMessages, int maxPartitions, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPartitions, 1);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var wake = _log.Appended.WaitTask;
-            for (var n = 0; n < _assignment.Length; n++)
+            var batches = new List<ConsumedBatch>();
+            var start = _next;
+            // One pass over the assignment from where the last call stopped: each partition at most once.
+            for (var n = 0; n < _assignment.Length && batches.Count < maxPartitions; n++)
             {
-                var i = (_next + n) % _assignment.Length;
+                var i = (start + n) % _assignment.Length;
                 var (topic, partition) = _assignment[i];
                 if (Volatile.Read(ref _log.HighWaterMarks(topic)[partition]) < _position[i])
                 {
@@ -77,7 +84,12 @@ internal sealed class EmbeddedConsumer : ILogConsumer
 
                 _position[i] = messages[^1].Offset + 1;
                 _next = i + 1;
-                return new ConsumedBatch(topic, partition, messages);
+                batches.Add(new ConsumedBatch(topic, partition, messages));
+            }
+
+            if (batches.Count > 0)
+            {
+                return batches;
             }
 
             await wake.WaitAsync(cancellationToken);

@@ -30,6 +30,14 @@ public interface ILogConsumer : IAsyncDisposable
     /// </summary>
     ValueTask<ConsumedBatch> ReceiveAsync(int maxMessages, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Waits as <see cref="ReceiveAsync(int, CancellationToken)"/> does, then returns batches from up to
+    /// <paramref name="maxPartitions"/> different partitions that have messages now, at most one batch per partition:
+    /// a member can hand them to the writer together, so they share one commit instead of queueing for one each.
+    /// </summary>
+    async ValueTask<IReadOnlyList<ConsumedBatch>> ReceiveAsync(int maxMessages, int maxPartitions, CancellationToken cancellationToken) =>
+        [await ReceiveAsync(maxMessages, cancellationToken)];
+
     /// <summary>The offset the group resumes from in a partition: everything before it is handled and committed.</summary>
     long CommittedOffset(string topic, int partition);
 

@@ -10,14 +10,20 @@ public sealed class SqliteDatabase
 {
     static SqliteDatabase()
     {
-        SQLitePCL.Batteries_V2.Init();
+        SqliteLibrary.Init();
 
         // Columns are snake_case, C# names PascalCase: let Dapper map created_at to CreatedAt.
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
     }
 
-    public SqliteDatabase(string dataDirectory)
+    /// <summary>The writer's default checkpoint interval in WAL pages (see <see cref="OpenWriter"/>).</summary>
+    public const int DefaultWalAutoCheckpointPages = 10_000;
+
+    private readonly int _walAutoCheckpointPages;
+
+    public SqliteDatabase(string dataDirectory, int walAutoCheckpointPages = DefaultWalAutoCheckpointPages)
     {
+        _walAutoCheckpointPages = walAutoCheckpointPages;
         Directory.CreateDirectory(dataDirectory);
         Path = System.IO.Path.Combine(dataDirectory, "vigil.db");
         ConnectionString = new SqliteConnectionStringBuilder
@@ -56,15 +62,15 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>
-    /// Opens the group writer's connection. It checkpoints the WAL every 10,000 pages (80 MiB) instead of SQLite's
-    /// default 1,000: the writer runs the checkpoint inside a commit, and fewer, larger checkpoints cost the write path
+    /// Opens the group writer's connection. By default it checkpoints the WAL every 10,000 pages (80 MiB) instead of
+    /// SQLite's default 1,000 (setting Vigil:WalAutoCheckpointPages): the writer runs the checkpoint inside a commit, and fewer, larger checkpoints cost the write path
     /// about a quarter less (measured, docs/benchmarks.md). The WAL file is cut back to 64 MiB afterwards.
     /// </summary>
     public SqliteConnection OpenWriter()
     {
         var connection = Open();
         using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = "PRAGMA wal_autocheckpoint=10000; PRAGMA journal_size_limit=67108864;";
+        pragmas.CommandText = $"PRAGMA wal_autocheckpoint={_walAutoCheckpointPages}; PRAGMA journal_size_limit=67108864;";
         pragmas.ExecuteNonQuery();
         return connection;
     }

@@ -22,7 +22,11 @@ public static class StorageModule
             .Validate(o => o.Retention > TimeSpan.Zero && o.RetentionCheckInterval > TimeSpan.Zero, "EventLog:Retention and RetentionCheckInterval must be positive")
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.TryAddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<VigilOptions>>().Value.DataDir));
+        builder.Services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<VigilOptions>>().Value;
+            return new SqliteDatabase(options.DataDir, options.WalAutoCheckpointPages);
+        });
         builder.Services.TryAddSingleton(sp =>
         {
             var db = sp.GetRequiredService<SqliteDatabase>();

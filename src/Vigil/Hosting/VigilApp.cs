@@ -77,7 +77,8 @@ public static class VigilApp
 
         await BootstrapAdminKey.EnsureAsync(app.Services, cancellationToken);
         await app.StartAsync(cancellationToken);
-        logger.LogInformation("Vigil is listening on {Urls} with data in {DataDir}", string.Join(", ", app.Urls), Path.GetFullPath(options.DataDir));
+        logger.LogInformation("Vigil is listening on {Urls} with data in {DataDir} (SQLite {SqliteVersion}, {SqliteSource} library)",
+            string.Join(", ", app.Urls), Path.GetFullPath(options.DataDir), SQLitePCL.raw.sqlite3_libversion().utf8_to_string(), SqliteLibrary.Source);
     }
 
     /// <summary>Stops taking requests, lets in-flight ones finish, then drains the writer so every acknowledged write is committed.</summary>

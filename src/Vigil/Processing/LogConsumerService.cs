@@ -50,6 +50,9 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
 
     protected virtual int BatchSize => 500;
 
+    /// <summary>How many partitions' batches one round hands to the writer together.</summary>
+    protected virtual int MaxPartitionsPerRound => 4;
+
     /// <summary>First retry delay; doubled for each further attempt (100 ms, 200 ms, 400 ms).</summary>
     protected virtual TimeSpan FirstRetryDelay => TimeSpan.FromMilliseconds(100);
 
@@ -71,10 +74,10 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
         }
         while (!stoppingToken.IsCancellationRequested)
         {
-            ConsumedBatch batch;
+            IReadOnlyList<ConsumedBatch> batches;
             try
             {
-                batch = await consumer.ReceiveAsync(BatchSize, stoppingToken);
+                batches = await consumer.ReceiveAsync(BatchSize, MaxPartitionsPerRound, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -87,34 +90,50 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
                 continue;
             }
 
+            // Each partition's batch is its own write job, all handed to the writer at once: they share one commit
+            // (one fsync) instead of each waiting for the previous one's, and one failing batch fails alone.
+            if (batches.Count == 1)
+            {
+                await ProcessAsync(consumer, batches[0], stoppingToken);
+            }
+            else
+            {
+                await Task.WhenAll(batches.Select(b => ProcessAsync(consumer, b, stoppingToken)));
+            }
+        }
+    }
+
+    private async Task ProcessAsync(ILogConsumer consumer, ConsumedBatch batch, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await writer.WriteAsync(ctx =>
+            {
+                Handle(ctx, batch.Messages);
+                Commit(ctx, consumer, batch);
+            }, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (StorageUnavailableException e)
+        {
+            await ReadAgainLaterAsync(consumer, batch, e, stoppingToken);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "{Group}: a batch of {Count} from {Topic}/{Partition} failed; handling its messages one by one",
+                GroupId, batch.Messages.Count, batch.Topic, batch.Partition);
             try
             {
-                await writer.WriteAsync(ctx =>
-                {
-                    Handle(ctx, batch.Messages);
-                    Commit(ctx, consumer, batch);
-                }, stoppingToken);
+                await HandleOneByOneAsync(consumer, batch, stoppingToken);
+            }
+            catch (StorageUnavailableException unavailable)
+            {
+                await ReadAgainLaterAsync(consumer, batch, unavailable, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
-            }
-            catch (StorageUnavailableException e)
-            {
-                await ReadAgainLaterAsync(consumer, batch, e, stoppingToken);
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "{Group}: a batch of {Count} from {Topic}/{Partition} failed; handling its messages one by one",
-                    GroupId, batch.Messages.Count, batch.Topic, batch.Partition);
-                try
-                {
-                    await HandleOneByOneAsync(consumer, batch, stoppingToken);
-                }
-                catch (StorageUnavailableException unavailable)
-                {
-                    await ReadAgainLaterAsync(consumer, batch, unavailable, stoppingToken);
-                }
             }
         }
     }

@@ -41,6 +41,38 @@ public abstract class EventLogComplianceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_round_over_several_partitions_has_one_batch_per_partition_and_loses_or_repeats_nothing()
+    {
+        var messages = Enumerable.Range(0, 300).Select(i => Message($"patient-{i % 30}", "r", i)).ToList();
+        await AppendAsync(messages);
+        var consumer = Fixture.Subscribe("rounds");
+
+        var received = new List<ConsumedMessage>();
+        while (received.Count < messages.Count)
+        {
+            var round = await consumer.ReceiveAsync(7, 4, Timeout);
+            round.Count.ShouldBeInRange(1, 4);
+            round.Select(b => (b.Topic, b.Partition)).ShouldBeUnique();
+            foreach (var batch in round)
+            {
+                batch.Messages.Count.ShouldBeInRange(1, 7);
+                batch.Messages.ShouldAllBe(m => m.Topic == batch.Topic && m.Partition == batch.Partition);
+                await CommitAsync(consumer, batch);
+                received.AddRange(batch.Messages);
+            }
+        }
+
+        received.Count.ShouldBe(messages.Count);
+        received.Select(Body).ShouldBe(messages.Select(m => Body(m.Payload)), ignoreOrder: true);
+        foreach (var key in messages.Select(m => m.Key).Distinct())
+        {
+            received.Where(m => m.Key == key).Select(Body).ShouldBe(messages.Where(m => m.Key == key).Select(m => Body(m.Payload)));
+        }
+
+        ShouldBeInOffsetOrderPerPartition(received);
+    }
+
+    [Fact]
     public async Task Messages_of_one_key_come_back_in_append_order()
     {
         var messages = new List<LogMessage>();

@@ -34,7 +34,7 @@ public sealed class CliTests : IDisposable
     public async Task Migrate_refuses_a_database_whose_applied_migration_was_changed()
     {
         (await RunAsync("migrate", "--data-dir", _dataDir)).Code.ShouldBe(0);
-        SQLitePCL.Batteries_V2.Init();
+        Vigil.Storage.Sqlite.SqliteLibrary.Init();
         using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dataDir, "vigil.db")};Pooling=False"))
         {
             connection.Open();

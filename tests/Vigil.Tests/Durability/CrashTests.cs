@@ -233,7 +233,7 @@ public sealed class CrashTests
     /// <summary>How often each reading id occurs in the readings table and in the readings.raw log, read from the file itself.</summary>
     private static (Dictionary<string, int> Stored, Dictionary<string, int> Logged) ReadStorage(string dataDir)
     {
-        SQLitePCL.Batteries_V2.Init();
+        Vigil.Storage.Sqlite.SqliteLibrary.Init();
         using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "vigil.db")};Mode=ReadOnly;Pooling=False");
         connection.Open();
         var stored = new Dictionary<string, int>();

@@ -11,35 +11,17 @@ namespace Vigil.Processing.Alerts;
 /// </summary>
 internal sealed class ThresholdCache
 {
-    private const int MaxPatients = 100_000;
-
-    private readonly Dictionary<string, IReadOnlyDictionary<ThresholdScope, IReadOnlyList<ThresholdRule>>> _customers = [];
-    private readonly Dictionary<(string, string?, string), IReadOnlyDictionary<string, EffectiveThresholds.Effective>> _patients = [];
-    private long _version = -1;
+    private readonly VersionedCache<string, IReadOnlyDictionary<ThresholdScope, IReadOnlyList<ThresholdRule>>> _customers = new();
+    private readonly VersionedCache<(string, string?, string), IReadOnlyDictionary<string, EffectiveThresholds.Effective>> _patients = new();
 
     public void Refresh(WriteContext ctx)
     {
         var version = ThresholdStore.Version(ctx);
-        if (version != _version || _patients.Count > MaxPatients)
-        {
-            _customers.Clear();
-            _patients.Clear();
-            _version = version;
-        }
+        _customers.Refresh(ctx, version);
+        _patients.Refresh(ctx, version);
     }
 
-    public IReadOnlyDictionary<string, EffectiveThresholds.Effective> For(WriteContext ctx, string customerId, string? departmentId, string patientId)
-    {
-        if (!_patients.TryGetValue((customerId, departmentId, patientId), out var effective))
-        {
-            if (!_customers.TryGetValue(customerId, out var configured))
-            {
-                _customers[customerId] = configured = ThresholdStore.Load(ctx, customerId);
-            }
-
-            _patients[(customerId, departmentId, patientId)] = effective = EffectiveThresholds.Resolve(configured, customerId, departmentId, patientId);
-        }
-
-        return effective;
-    }
+    public IReadOnlyDictionary<string, EffectiveThresholds.Effective> For(WriteContext ctx, string customerId, string? departmentId, string patientId) =>
+        _patients.GetOrAdd((customerId, departmentId, patientId), key =>
+            EffectiveThresholds.Resolve(_customers.GetOrAdd(customerId, c => ThresholdStore.Load(ctx, c)), key.Item1, key.Item2, key.Item3));
 }

@@ -3,6 +3,7 @@ using Dapper;
 using Vigil.Domain;
 using Vigil.Domain.Log;
 using Vigil.Storage.EventLog;
+using Vigil.Storage.Reference;
 using Vigil.Storage.Writes;
 
 namespace Vigil.Processing.Enrichment;
@@ -11,8 +12,8 @@ namespace Vigil.Processing.Enrichment;
 /// The enrich role: joins each raw reading with who the patient is and where they lie (patient, department,
 /// customer) and with its device, and emits it to <c>readings.enriched</c>. The join reads the reference tables inside
 /// the same transaction that commits the output, so a change committed before a reading (a transfer, a discharge, a
-/// device reassignment) applies to it: reference changes take effect on the very next reading with no restart or cache
-/// to invalidate. Readings that break a rule only checkable here (the device is not assigned to that patient, the
+/// device reassignment) applies to it: reference changes take effect on the very next reading with no restart. Rows
+/// are cached across batches only while <c>reference_version</c>, which every reference change moves, stays the same. Readings that break a rule only checkable here (the device is not assigned to that patient, the
 /// patient is discharged or gone) go to the dead-letter topic with the reason; the rest of the batch goes on.
 /// </summary>
 public sealed class ReadingEnricher(IEventLog log, GroupCommitter writer, TimeProvider clock, ILogger<ReadingEnricher> logger)
@@ -24,9 +25,12 @@ public sealed class ReadingEnricher(IEventLog log, GroupCommitter writer, TimePr
 
     protected override IReadOnlyList<string> Topics => [Domain.Log.Topics.ReadingsRaw];
 
+    private readonly ReferenceLookup _lookup = new();
+
     protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages)
     {
-        var lookup = new ReferenceLookup(ctx);
+        var lookup = _lookup;
+        lookup.Refresh(ctx);
         var output = new List<LogMessage>(messages.Count);
         foreach (var message in messages)
         {
@@ -93,43 +97,38 @@ public sealed class ReadingEnricher(IEventLog log, GroupCommitter writer, TimePr
                 w.WriteEndObject();
             }));
 
-    /// <summary>Reference rows read once per batch and key, inside the batch's transaction.</summary>
-    private sealed class ReferenceLookup(WriteContext ctx)
+    /// <summary>Reference rows read inside a batch's transaction and kept while <c>reference_version</c> stays the same.</summary>
+    private sealed class ReferenceLookup
     {
-        private readonly Dictionary<(string, string), PatientRow?> _patients = [];
-        private readonly Dictionary<(string, string), DeviceRow?> _devices = [];
+        private readonly VersionedCache<(string, string), PatientRow?> _patients = new();
+        private readonly VersionedCache<(string, string), DeviceRow?> _devices = new();
+        private WriteContext _ctx = null!;
 
         public sealed record PatientRow(
             string Id, string CustomerId, string CustomerName, string? DepartmentId, string? DepartmentName, string? Mrn, string Name, long Spo2Scale, string Status);
 
         public sealed record DeviceRow(string Id, string Serial, string Type, string? PatientId);
 
-        public PatientRow? Patient(string customerId, string patientId)
+        public void Refresh(WriteContext ctx)
         {
-            if (!_patients.TryGetValue((customerId, patientId), out var row))
-            {
-                _patients[(customerId, patientId)] = row = ctx.Connection.QuerySingleOrDefault<PatientRow>(
-                    """
-                    SELECT p.id, p.customer_id, c.name AS customer_name, p.department_id, d.name AS department_name, p.mrn, p.name, p.spo2_scale, p.status
-                    FROM patients p JOIN customers c ON c.id = p.customer_id
-                    LEFT JOIN departments d ON d.customer_id = p.customer_id AND d.id = p.department_id
-                    WHERE p.customer_id = @customerId AND p.id = @patientId
-                    """, new { customerId, patientId }, ctx.Transaction);
-            }
-
-            return row;
+            _ctx = ctx;
+            var version = ReferenceVersion.Read(ctx);
+            _patients.Refresh(ctx, version);
+            _devices.Refresh(ctx, version);
         }
 
-        public DeviceRow? Device(string customerId, string deviceId)
-        {
-            if (!_devices.TryGetValue((customerId, deviceId), out var row))
-            {
-                _devices[(customerId, deviceId)] = row = ctx.Connection.QuerySingleOrDefault<DeviceRow>(
-                    "SELECT id, serial, type, patient_id FROM devices WHERE customer_id = @customerId AND id = @deviceId",
-                    new { customerId, deviceId }, ctx.Transaction);
-            }
+        public PatientRow? Patient(string customerId, string patientId) =>
+            _patients.GetOrAdd((customerId, patientId), key => _ctx.Connection.QuerySingleOrDefault<PatientRow>(
+                """
+                SELECT p.id, p.customer_id, c.name AS customer_name, p.department_id, d.name AS department_name, p.mrn, p.name, p.spo2_scale, p.status
+                FROM patients p JOIN customers c ON c.id = p.customer_id
+                LEFT JOIN departments d ON d.customer_id = p.customer_id AND d.id = p.department_id
+                WHERE p.customer_id = @customerId AND p.id = @patientId
+                """, new { customerId = key.Item1, patientId = key.Item2 }, _ctx.Transaction));
 
-            return row;
-        }
+        public DeviceRow? Device(string customerId, string deviceId) =>
+            _devices.GetOrAdd((customerId, deviceId), key => _ctx.Connection.QuerySingleOrDefault<DeviceRow>(
+                "SELECT id, serial, type, patient_id FROM devices WHERE customer_id = @customerId AND id = @deviceId",
+                new { customerId = key.Item1, deviceId = key.Item2 }, _ctx.Transaction));
     }
 }
