@@ -11,13 +11,12 @@ namespace Vigil.Bench;
 /// </summary>
 public sealed class ProcessingProbe : IDisposable
 {
-    // (group, topic) of every processing role (src/Vigil/Processing): enrich reads the raw readings, the rest the enriched.
+    // (group, topic) of the reading pipeline's processing roles (src/Vigil/Processing): enrich reads the raw readings,
+    // analyze (windows, NEWS2, thresholds in one group) the enriched ones.
     public static readonly IReadOnlyList<(string Group, string Topic)> Groups =
     [
         ("enrich", "readings.raw"),
-        ("analyze-windows", "readings.enriched"),
-        ("analyze-news2", "readings.enriched"),
-        ("analyze-alerts", "readings.enriched"),
+        ("analyze", "readings.enriched"),
     ];
 
     private readonly SqliteConnection _connection;
