@@ -1,0 +1,70 @@
+using Confluent.Kafka;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Vigil.Domain;
+using Vigil.Domain.Log;
+using LogMessage = Vigil.Domain.Log.LogMessage;
+using Vigil.Storage.EventLog;
+using Vigil.Storage.Writes;
+
+namespace Vigil.Kafka;
+
+/// <summary>
+/// The event log on Kafka, fed through a transactional outbox in PostgreSQL (docs/distributed.md): appending inserts
+/// the messages into <c>outbox</c> in the caller's transaction and notifies the relay, which produces them to Kafka once
+/// the transaction has committed. A message therefore exists in Kafka only if the change that caused it was committed,
+/// and every committed change's messages reach Kafka.
+/// </summary>
+public sealed class KafkaEventLog(IOptions<EventLogOptions> log) : IEventLog
+{
+    /// <summary>The channel the relay listens on; notifications are delivered only when the appending transaction commits.</summary>
+    public const string Channel = "vigil_outbox";
+
+    private readonly int _partitions = log.Value.Partitions;
+
+    public int PartitionCount(string topic) => _partitions;
+
+    public void Append(WriteContext ctx, IReadOnlyList<LogMessage> messages)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        var topics = new string[messages.Count];
+        var partitions = new int[messages.Count];
+        var keys = new string[messages.Count];
+        var payloads = new byte[messages.Count][];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            topics[i] = m.Topic;
+            partitions[i] = KeyPartitioner.PartitionFor(m.Key, _partitions);
+            keys[i] = m.Key;
+            payloads[i] = m.Payload;
+        }
+
+        // One statement for the whole list; the NOTIFY is delivered at commit, never for a rolled-back append.
+        ctx.Connection.Execute(
+            $"""
+            INSERT INTO outbox (topic, partition, key, payload, appended_at)
+            SELECT t, p, k, v, @at FROM unnest(@topics, @partitions, @keys, @payloads) AS m(t, p, k, v);
+            SELECT pg_notify('{Channel}', '');
+            """,
+            new { topics, partitions, keys, payloads, at = EventTime.ToMicros(ctx.Now) }, ctx.Transaction);
+    }
+
+    public ILogConsumer Subscribe(string groupId, IReadOnlyList<string> topics) =>
+        throw new NotSupportedException("Consuming from Kafka is not built yet (docs/distributed.md, 'Consuming').");
+
+    /// <summary>The producer settings every Vigil producer uses: the deployment's, plus what ordering and durability need.</summary>
+    internal static ProducerConfig ProducerConfig(KafkaOptions options) =>
+        new(new ClientConfig(options.Config) { BootstrapServers = options.Bootstrap })
+        {
+            // Every in-sync replica has it before it counts as sent; one request in flight per connection, so a
+            // retried request cannot overtake the next and reorder a partition.
+            Acks = Acks.All,
+            MaxInFlight = 1,
+            EnableDeliveryReports = true,
+        };
+}
