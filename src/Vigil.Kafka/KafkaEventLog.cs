@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Dapper;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Vigil.Domain;
 using Vigil.Domain.Log;
 using LogMessage = Vigil.Domain.Log.LogMessage;
@@ -15,7 +16,7 @@ namespace Vigil.Kafka;
 /// the transaction has committed. A message therefore exists in Kafka only if the change that caused it was committed,
 /// and every committed change's messages reach Kafka.
 /// </summary>
-public sealed class KafkaEventLog(IOptions<EventLogOptions> log) : IEventLog
+public sealed class KafkaEventLog(NpgsqlDataSource db, IOptions<KafkaOptions> kafka, IOptions<EventLogOptions> log) : IEventLog
 {
     /// <summary>The channel the relay listens on; notifications are delivered only when the appending transaction commits.</summary>
     public const string Channel = "vigil_outbox";
@@ -54,8 +55,7 @@ public sealed class KafkaEventLog(IOptions<EventLogOptions> log) : IEventLog
             new { topics, partitions, keys, payloads, at = EventTime.ToMicros(ctx.Now) }, ctx.Transaction);
     }
 
-    public ILogConsumer Subscribe(string groupId, IReadOnlyList<string> topics) =>
-        throw new NotSupportedException("Consuming from Kafka is not built yet (docs/distributed.md, 'Consuming').");
+    public ILogConsumer Subscribe(string groupId, IReadOnlyList<string> topics) => new KafkaConsumer(db, kafka.Value, groupId, topics);
 
     /// <summary>The producer settings every Vigil producer uses: the deployment's, plus what ordering and durability need.</summary>
     internal static ProducerConfig ProducerConfig(KafkaOptions options) =>

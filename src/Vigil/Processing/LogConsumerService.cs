@@ -120,6 +120,12 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
         {
             await ReadAgainLaterAsync(consumer, batch, e, stoppingToken);
         }
+        catch (PartitionLostException e)
+        {
+            // Another member owns the partition now and handles these messages; nothing of this batch was committed.
+            logger.LogInformation("{Group}: {Message}", GroupId, e.Message);
+            consumer.Rewind(batch);
+        }
         catch (Exception e)
         {
             logger.LogWarning(e, "{Group}: a batch of {Count} from {Topic}/{Partition} failed; handling its messages one by one",

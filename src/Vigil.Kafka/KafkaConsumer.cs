@@ -1,0 +1,243 @@
+using Confluent.Kafka;
+using Dapper;
+using Npgsql;
+using Vigil.Domain;
+using Vigil.Domain.Log;
+using Vigil.Storage.EventLog;
+using Vigil.Storage.Writes;
+
+namespace Vigil.Kafka;
+
+/// <summary>
+/// One member of a consumer group on Kafka (docs/distributed.md, "Consuming"). Kafka assigns partitions; the group's
+/// positions live in PostgreSQL's <c>consumer_offsets</c>, committed in the transaction of the member's effects. On
+/// assignment the member takes ownership of each partition's row (a fresh token in <c>owner</c>, written under the
+/// row's lock, which also waits for a previous owner's commit in flight) and starts at the stored position; a commit
+/// moves the position only while the row still names this member, so a member that lost a partition in a rebalance
+/// cannot commit effects for it: its transaction fails and rolls back, and the new owner handles those messages once.
+/// </summary>
+internal sealed class KafkaConsumer : ILogConsumer
+{
+    private readonly NpgsqlDataSource _db;
+    private readonly KafkaOptions _options;
+    private readonly string _group;
+    private readonly IConsumer<string, byte[]> _consumer;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Topic, int Partition), string> _owned = [];        // partition -> ownership token
+    private readonly Dictionary<(string Topic, int Partition), long> _committed = [];      // stored positions known here
+    private readonly Dictionary<(string Topic, int Partition), Queue<ConsumedMessage>> _buffered = [];
+    private int _disposed;
+
+    public KafkaConsumer(NpgsqlDataSource db, KafkaOptions options, string group, IReadOnlyList<string> topics)
+    {
+        _db = db;
+        _options = options;
+        _group = group;
+        var config = new ConsumerConfig(new ClientConfig(options.Config) { BootstrapServers = options.Bootstrap })
+        {
+            GroupId = options.GroupName(group),
+            EnableAutoCommit = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        };
+        _consumer = new ConsumerBuilder<string, byte[]>(config)
+            .SetPartitionsAssignedHandler((_, partitions) => Assigned(partitions))
+            .SetPartitionsRevokedHandler((_, partitions) => Revoked(partitions))
+            .Build();
+        _consumer.Subscribe(topics.Select(options.TopicName));
+    }
+
+    /// <summary>Takes ownership of newly assigned partitions and starts each at the group's stored position.</summary>
+    private IEnumerable<TopicPartitionOffset> Assigned(List<TopicPartition> partitions)
+    {
+        var token = Identifiers.New();
+        var topics = partitions.Select(p => VigilTopic(p.Topic)).ToArray();
+        var numbers = partitions.Select(p => p.Partition.Value).ToArray();
+        using var connection = _db.OpenConnection();
+        var stored = connection.Query<(string Topic, int Partition, long NextOffset)>(
+                """
+                INSERT INTO consumer_offsets (group_id, topic, partition, next_offset, updated_at, owner)
+                SELECT @group, t, p, 0, @now, @token FROM unnest(@topics, @numbers) AS a(t, p)
+                ON CONFLICT (group_id, topic, partition) DO UPDATE SET owner = excluded.owner, updated_at = excluded.updated_at
+                RETURNING topic, partition, next_offset
+                """,
+                new { group = _group, topics, numbers, token, now = EventTime.ToMicros(DateTimeOffset.UtcNow) })
+            .ToDictionary(r => (r.Topic, r.Partition), r => r.NextOffset);
+        lock (_gate)
+        {
+            foreach (var (key, next) in stored)
+            {
+                _owned[key] = token;
+                _committed[key] = next;
+                _buffered.Remove(key);
+            }
+        }
+
+        return partitions.Select(p => new TopicPartitionOffset(p, new Offset(stored[(VigilTopic(p.Topic), p.Partition.Value)])));
+    }
+
+    private void Revoked(List<TopicPartitionOffset> partitions)
+    {
+        lock (_gate)
+        {
+            foreach (var p in partitions)
+            {
+                var key = (VigilTopic(p.Topic), p.Partition.Value);
+                _owned.Remove(key);
+                _buffered.Remove(key);
+            }
+        }
+    }
+
+    private string VigilTopic(string kafkaTopic) =>
+        kafkaTopic.StartsWith(_options.Prefix, StringComparison.Ordinal) ? kafkaTopic[_options.Prefix.Length..] : kafkaTopic;
+
+    public async ValueTask<ConsumedBatch> ReceiveAsync(int maxMessages, CancellationToken cancellationToken) =>
+        (await ReceiveAsync(maxMessages, 1, cancellationToken))[0];
+
+    /// <summary>
+    /// Blocks (on a thread of its own: librdkafka's consume call blocks) until a message arrives, then takes whatever
+    /// else is already fetched, and hands back up to <paramref name="maxPartitions"/> partitions' batches; what does not
+    /// fit waits in this member for the next call.
+    /// </summary>
+    public ValueTask<IReadOnlyList<ConsumedBatch>> ReceiveAsync(int maxMessages, int maxPartitions, CancellationToken cancellationToken) =>
+        new(Task.Factory.StartNew(() => Receive(maxMessages, maxPartitions, cancellationToken), cancellationToken,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default));
+
+    private IReadOnlyList<ConsumedBatch> Receive(int maxMessages, int maxPartitions, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                if (_buffered.Values.Any(q => q.Count > 0))
+                {
+                    break;
+                }
+            }
+
+            Buffer(_consumer.Consume(cancellationToken));
+        }
+
+        // Drain what the client has already fetched, without waiting.
+        while (_consumer.Consume(TimeSpan.Zero) is { } more)
+        {
+            Buffer(more);
+        }
+
+        lock (_gate)
+        {
+            var batches = new List<ConsumedBatch>();
+            foreach (var ((topic, partition), queue) in _buffered.Where(b => b.Value.Count > 0).Take(maxPartitions))
+            {
+                var messages = new List<ConsumedMessage>(Math.Min(queue.Count, maxMessages));
+                while (messages.Count < maxMessages && queue.TryDequeue(out var message))
+                {
+                    messages.Add(message);
+                }
+
+                batches.Add(new ConsumedBatch(topic, partition, messages));
+            }
+
+            return batches;
+        }
+    }
+
+    private void Buffer(ConsumeResult<string, byte[]>? record)
+    {
+        if (record is null || record.IsPartitionEOF || !OutboxFrame.TryDecode(record.Message.Value, out _, out var envelope))
+        {
+            return;
+        }
+
+        var key = (VigilTopic(record.Topic), record.Partition.Value);
+        lock (_gate)
+        {
+            if (!_owned.ContainsKey(key))
+            {
+                return;
+            }
+
+            if (!_buffered.TryGetValue(key, out var queue))
+            {
+                _buffered[key] = queue = new Queue<ConsumedMessage>();
+            }
+
+            queue.Enqueue(new ConsumedMessage(key.Item1, key.Item2, record.Offset.Value, record.Message.Key, envelope.ToArray()));
+        }
+    }
+
+    public long CommittedOffset(string topic, int partition)
+    {
+        lock (_gate)
+        {
+            if (_committed.TryGetValue((topic, partition), out var next))
+            {
+                return next;
+            }
+        }
+
+        using var connection = _db.OpenConnection();
+        return connection.ExecuteScalar<long?>(
+            "SELECT next_offset FROM consumer_offsets WHERE group_id = @group AND topic = @topic AND partition = @partition",
+            new { group = _group, topic, partition }) ?? 0;
+    }
+
+    /// <summary>Moves the stored position in the effects' transaction, only while this member owns the partition.</summary>
+    public void Commit(WriteContext ctx, string topic, int partition, long nextOffset)
+    {
+        string? token;
+        lock (_gate)
+        {
+            _owned.TryGetValue((topic, partition), out token);
+        }
+
+        var moved = token is not null && ctx.Connection.Execute(
+            """
+            UPDATE consumer_offsets SET next_offset = GREATEST(next_offset, @nextOffset), updated_at = @now
+            WHERE group_id = @group AND topic = @topic AND partition = @partition AND owner = @token
+            """,
+            new { nextOffset, now = EventTime.ToMicros(ctx.Now), group = _group, topic, partition, token }, ctx.Transaction) == 1;
+        if (!moved)
+        {
+            throw new PartitionLostException(_group, topic, partition);
+        }
+
+        ctx.OnCommitted(() =>
+        {
+            lock (_gate)
+            {
+                _committed[(topic, partition)] = Math.Max(_committed.GetValueOrDefault((topic, partition)), nextOffset);
+            }
+        });
+    }
+
+    /// <summary>Goes back to the stored position of the batch's partition, dropping what was read past it.</summary>
+    public void Rewind(ConsumedBatch batch)
+    {
+        long next;
+        lock (_gate)
+        {
+            var key = (batch.Topic, batch.Partition);
+            if (!_owned.ContainsKey(key))
+            {
+                return;
+            }
+
+            _buffered.Remove(key);
+            next = _committed.GetValueOrDefault(key);
+        }
+
+        _consumer.Seek(new TopicPartitionOffset(_options.TopicName(batch.Topic), new Partition(batch.Partition), new Offset(next)));
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _consumer.Close();
+            _consumer.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
