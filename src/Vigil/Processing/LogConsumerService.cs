@@ -138,6 +138,11 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
             {
                 await ReadAgainLaterAsync(consumer, batch, unavailable, stoppingToken);
             }
+            catch (PartitionLostException lost)
+            {
+                logger.LogInformation("{Group}: {Message}", GroupId, lost.Message);
+                consumer.Rewind(batch);
+            }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
             }
@@ -192,11 +197,11 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
                     }, stoppingToken);
                     break;
                 }
-                catch (Exception e) when (e is not OperationCanceledException && e is not StorageUnavailableException && attempt < Attempts)
+                catch (Exception e) when (e is not OperationCanceledException and not StorageUnavailableException and not PartitionLostException && attempt < Attempts)
                 {
                     await Task.Delay(FirstRetryDelay * Math.Pow(2, attempt - 1), clock, stoppingToken);
                 }
-                catch (Exception e) when (e is not OperationCanceledException && e is not StorageUnavailableException)
+                catch (Exception e) when (e is not OperationCanceledException and not StorageUnavailableException and not PartitionLostException)
                 {
                     logger.LogError(e, "{Group}: {Topic}/{Partition}@{Offset} failed {Attempts} times and goes to the dead-letter topic",
                         GroupId, message.Topic, message.Partition, message.Offset, Attempts);
