@@ -33,7 +33,7 @@ internal sealed class KafkaConsumer : ILogConsumer
         _db = db;
         _options = options;
         _group = group;
-        var config = new ConsumerConfig(new ClientConfig(options.Config) { BootstrapServers = options.Bootstrap })
+        var config = new ConsumerConfig(options.ClientConfig())
         {
             GroupId = options.GroupName(group),
             EnableAutoCommit = false,
@@ -51,9 +51,9 @@ internal sealed class KafkaConsumer : ILogConsumer
     {
         var token = Identifiers.New();
         var topics = partitions.Select(p => VigilTopic(p.Topic)).ToArray();
-        var numbers = partitions.Select(p => p.Partition.Value).ToArray();
+        var numbers = partitions.Select(p => (long)p.Partition.Value).ToArray();
         using var connection = _db.OpenConnection();
-        var stored = connection.Query<(string Topic, int Partition, long NextOffset)>(
+        var stored = connection.Query<(string Topic, long Partition, long NextOffset)>(
                 """
                 INSERT INTO consumer_offsets (group_id, topic, partition, next_offset, updated_at, owner)
                 SELECT @group, t, p, 0, @now, @token FROM unnest(@topics, @numbers) AS a(t, p)
@@ -61,7 +61,7 @@ internal sealed class KafkaConsumer : ILogConsumer
                 RETURNING topic, partition, next_offset
                 """,
                 new { group = _group, topics, numbers, token, now = EventTime.ToMicros(DateTimeOffset.UtcNow) })
-            .ToDictionary(r => (r.Topic, r.Partition), r => r.NextOffset);
+            .ToDictionary(r => (r.Topic, (int)r.Partition), r => r.NextOffset);
         lock (_gate)
         {
             foreach (var (key, next) in stored)
@@ -115,11 +115,11 @@ internal sealed class KafkaConsumer : ILogConsumer
                 }
             }
 
-            Buffer(_consumer.Consume(cancellationToken));
+            Buffer(Consume(cancellationToken));
         }
 
         // Drain what the client has already fetched, without waiting.
-        while (_consumer.Consume(TimeSpan.Zero) is { } more)
+        while (Consume(TimeSpan.Zero) is { } more)
         {
             Buffer(more);
         }
@@ -139,6 +139,34 @@ internal sealed class KafkaConsumer : ILogConsumer
             }
 
             return batches;
+        }
+    }
+
+    /// <summary>
+    /// One consume call. An error the client will get over by itself (a topic not created yet, a broker moving) is
+    /// logged by librdkafka and passed over; a fatal one ends the member.
+    /// </summary>
+    private ConsumeResult<string, byte[]>? Consume(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return _consumer.Consume(cancellationToken);
+        }
+        catch (ConsumeException e) when (!e.Error.IsFatal)
+        {
+            return null;
+        }
+    }
+
+    private ConsumeResult<string, byte[]>? Consume(TimeSpan timeout)
+    {
+        try
+        {
+            return _consumer.Consume(timeout);
+        }
+        catch (ConsumeException e) when (!e.Error.IsFatal)
+        {
+            return null;
         }
     }
 

@@ -59,7 +59,7 @@ public sealed class KafkaEventLog(NpgsqlDataSource db, IOptions<KafkaOptions> ka
 
     /// <summary>The producer settings every Vigil producer uses: the deployment's, plus what ordering and durability need.</summary>
     internal static ProducerConfig ProducerConfig(KafkaOptions options) =>
-        new(new ClientConfig(options.Config) { BootstrapServers = options.Bootstrap })
+        new(options.ClientConfig())
         {
             // Every in-sync replica has it before it counts as sent; one request in flight per connection, so a
             // retried request cannot overtake the next and reorder a partition.

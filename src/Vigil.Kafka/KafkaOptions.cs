@@ -20,5 +20,13 @@ public sealed class KafkaOptions
 
     public string TopicName(string topic) => Prefix + topic;
 
+    /// <summary>
+    /// A new client configuration from <see cref="Config"/> and <see cref="Bootstrap"/>. New each time: Confluent's
+    /// configuration objects write through to the dictionary they are built on, so a producer setting would otherwise
+    /// end up in every consumer.
+    /// </summary>
+    public Confluent.Kafka.ClientConfig ClientConfig() =>
+        new(new Dictionary<string, string>(Config)) { BootstrapServers = Bootstrap };
+
     public string GroupName(string group) => Prefix + group;
 }

@@ -26,7 +26,19 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
 
     private const int BatchSize = 1000;
 
-    private sealed record Row(long Seq, string Topic, int Partition, string Key, byte[] Payload);
+    // A class with setters: Dapper maps a positional record only when every column's type matches exactly.
+    private sealed class Row
+    {
+        public long Seq { get; set; }
+
+        public string Topic { get; set; } = "";
+
+        public int Partition { get; set; }
+
+        public string Key { get; set; } = "";
+
+        public byte[] Payload { get; set; } = [];
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -128,10 +140,10 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
             return;
         }
 
-        var confirmed = (await connection.QueryAsync<(string Topic, int Partition, long NextOffset)>(new CommandDefinition(
+        var confirmed = (await connection.QueryAsync<(string Topic, long Partition, long NextOffset)>(new CommandDefinition(
                 "SELECT topic, partition, next_offset FROM relay_positions", cancellationToken: stoppingToken)))
-            .ToDictionary(p => (p.Topic, p.Partition), p => p.NextOffset);
-        var config = new ConsumerConfig(new ClientConfig(options.Value.Config) { BootstrapServers = options.Value.Bootstrap })
+            .ToDictionary(p => (p.Topic, (int)p.Partition), p => p.NextOffset);
+        var config = new ConsumerConfig(options.Value.ClientConfig())
         {
             GroupId = options.Value.GroupName("relay-recovery"),
             EnableAutoCommit = false,
