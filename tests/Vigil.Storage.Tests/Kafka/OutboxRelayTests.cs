@@ -1,0 +1,112 @@
+using Confluent.Kafka;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Vigil.Domain;
+using Vigil.Domain.Log;
+using LogMessage = Vigil.Domain.Log.LogMessage;
+using Vigil.Kafka;
+using Vigil.Storage.EventLog;
+using Vigil.Storage.Postgres;
+using Vigil.Storage.Tests.Distributed;
+using Vigil.Storage.Tests.Postgres;
+using Vigil.Storage.Writes;
+
+namespace Vigil.Storage.Tests.Kafka;
+
+/// <summary>The outbox relay on the test PostgreSQL and Kafka.</summary>
+public sealed class OutboxRelayTests(PostgresServer postgres, KafkaServer kafka) : IClassFixture<PostgresServer>, IClassFixture<KafkaServer>
+{
+    [Fact]
+    public async Task A_relay_taking_over_confirms_what_its_predecessor_sent_without_sending_it_again()
+    {
+        using var timeout = TestTimeout.Start();
+        await using var database = await PostgresTestDatabase.CreateAsync(postgres);
+        await using var db = new PostgresDatabase(database.ConnectionString);
+        db.Migrate();
+        var client = kafka.ClientConfig;
+        var options = new KafkaOptions
+        {
+            Bootstrap = client.BootstrapServers,
+            Prefix = $"r{Guid.NewGuid():N}"[..13] + ".",
+            Config = client.Where(c => c.Key != "bootstrap.servers").ToDictionary(c => c.Key, c => c.Value),
+        };
+        var log = new KafkaEventLog(db.DataSource, Options.Create(options), Options.Create(new EventLogOptions { Partitions = 12 }));
+        await using (var writer = new GroupCommitter(db.OpenWriter, TimeProvider.System, NullLogger<GroupCommitter>.Instance))
+        {
+            await writer.WriteAsync(ctx => log.Append(ctx, Enumerable.Range(0, 6).Select(i => Message($"patient-{i % 3}", i)).ToList()), timeout.Token);
+        }
+
+        // The predecessor sent the first four rows and died before confirming them.
+        await using (var connection = await db.OpenAsync(timeout.Token))
+        {
+            var sent = (await connection.QueryAsync<(long Seq, string Topic, int Partition, string Key, byte[] Payload)>(
+                "SELECT seq, topic, partition, key, payload FROM outbox ORDER BY seq LIMIT 4")).ToList();
+            using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig(options.ClientConfig()) { Acks = Acks.All }).Build();
+            foreach (var row in sent)
+            {
+                await producer.ProduceAsync(new TopicPartition(options.TopicName(row.Topic), new Partition(row.Partition)),
+                    new Message<string, byte[]> { Key = row.Key, Value = OutboxFrame.Encode(row.Seq, row.Payload) }, timeout.Token);
+            }
+        }
+
+        using var relay = new OutboxRelay(db.DataSource, Options.Create(options), NullLogger<OutboxRelay>.Instance);
+        await relay.StartAsync(timeout.Token);
+        await using (var connection = await db.OpenAsync(timeout.Token))
+        {
+            // Waits on the outcome, bounded by the test's timeout.
+            while (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox") > 0)
+            {
+                await Task.Delay(50, timeout.Token);
+            }
+        }
+
+        await relay.StopAsync(timeout.Token);
+
+        var records = ReadAll(options, "events", timeout.Token);
+        records.Count.ShouldBe(6, "each outbox row is in Kafka exactly once");
+        records.Select(r => r.Seq).ShouldBeUnique();
+        foreach (var key in records.GroupBy(r => r.Key))
+        {
+            key.Select(r => r.Seq).ShouldBeInOrder(SortDirection.Ascending, $"{key.Key} in the order it was appended");
+        }
+    }
+
+    private static LogMessage Message(string key, int n) =>
+        new(Topics.Events, key, Envelope.Encode($"m{n}", "test", key, DateTimeOffset.UnixEpoch, null, n, static (w, i) => w.WriteNumberValue(i)));
+
+    /// <summary>Every record of the topic's partitions, up to each partition's end.</summary>
+    private static List<(string Key, long Seq)> ReadAll(KafkaOptions options, string topic, CancellationToken cancellationToken)
+    {
+        var config = new ConsumerConfig(options.ClientConfig()) { GroupId = options.GroupName("reader"), EnableAutoCommit = false, EnablePartitionEof = true };
+        using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
+        var records = new List<(string, long)>();
+        for (var partition = 0; partition < 12; partition++)
+        {
+            var tp = new TopicPartition(options.TopicName(topic), new Partition(partition));
+            var end = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value;
+            if (end == 0)
+            {
+                continue;
+            }
+
+            consumer.Assign(new TopicPartitionOffset(tp, Offset.Beginning));
+            while (true)
+            {
+                var record = consumer.Consume(cancellationToken);
+                if (record.IsPartitionEOF)
+                {
+                    break;
+                }
+
+                OutboxFrame.TryDecode(record.Message.Value, out var seq, out _).ShouldBeTrue();
+                records.Add((record.Message.Key, seq));
+            }
+
+            consumer.Unassign();
+        }
+
+        consumer.Close();
+        return records;
+    }
+}
