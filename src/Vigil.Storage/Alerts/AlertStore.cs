@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Vigil.Domain;
 using Vigil.Domain.Alerts;
 using Vigil.Domain.Log;
@@ -44,7 +43,7 @@ public sealed partial class AlertStore(SqliteDatabase db, IEventLog log)
     /// </summary>
     public Alert? Observe(WriteContext ctx, Signal s)
     {
-        var read = ctx.Cached("alert_conditions.read", c => new SqliteStatement((SqliteConnection)c, ConditionSql));
+        var read = ctx.Statement("alert_conditions.read", ConditionSql);
         AlertCondition? state = null;
         read.Bind(1, s.CustomerId).Bind(2, s.PatientId).Bind(3, s.Rule).QueryFirst(row => state = new AlertCondition(
             row.Text(0), row.IsNull(1) ? null : EventTime.FromMicros(row.Int64(1)), row.IsNull(2) ? null : EventTime.FromMicros(row.Int64(2)),
@@ -80,12 +79,12 @@ public sealed partial class AlertStore(SqliteDatabase db, IEventLog log)
 
         if (next is null)
         {
-            ctx.Cached("alert_conditions.drop", c => new SqliteStatement((SqliteConnection)c, DropConditionSql))
+            ctx.Statement("alert_conditions.drop", DropConditionSql)
                 .Bind(1, s.CustomerId).Bind(2, s.PatientId).Bind(3, s.Rule).Execute();
         }
         else if (next != state)
         {
-            ctx.Cached("alert_conditions.save", c => new SqliteStatement((SqliteConnection)c, SaveConditionSql))
+            ctx.Statement("alert_conditions.save", SaveConditionSql)
                 .Bind(1, s.CustomerId).Bind(2, s.PatientId).Bind(3, s.Rule).Bind(4, next.AlertId)
                 .Bind(5, next.BreachSince is { } b ? EventTime.ToMicros(b) : null)
                 .Bind(6, next.ClearSince is { } c ? EventTime.ToMicros(c) : null)
@@ -100,7 +99,7 @@ public sealed partial class AlertStore(SqliteDatabase db, IEventLog log)
     public static bool HasCondition(WriteContext ctx, string customerId, string patientId, string rule)
     {
         var found = false;
-        ctx.Cached("alert_conditions.read", c => new SqliteStatement((SqliteConnection)c, ConditionSql))
+        ctx.Statement("alert_conditions.read", ConditionSql)
             .Bind(1, customerId).Bind(2, patientId).Bind(3, rule).QueryFirst(_ => found = true);
         return found;
     }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Vigil.Domain;
 using Vigil.Domain.Log;
@@ -50,7 +49,7 @@ public sealed class EmbeddedEventLog : IEventLog
         }
 
         var now = EventTime.ToMicros(ctx.Now);
-        var insert = ctx.Cached("log.insert", c => new SqliteStatement((SqliteConnection)c, InsertSql));
+        var insert = (SqliteStatement)ctx.Statement("log.insert", InsertSql);
         var partitions = new int[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {

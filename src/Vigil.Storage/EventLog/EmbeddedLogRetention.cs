@@ -1,10 +1,8 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Vigil.Domain;
-using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
 namespace Vigil.Storage.EventLog;
@@ -73,7 +71,7 @@ public sealed class EmbeddedLogRetention(
         var oldest = ctx.Connection.Query<(long Seq, string Topic, long Partition, long AppendedAt)>(
             "SELECT seq, topic, partition, appended_at FROM log ORDER BY seq LIMIT @slice", new { slice = SliceSize }, ctx.Transaction).ToList();
 
-        var delete = ctx.Cached("log.delete-range", c => new SqliteStatement((SqliteConnection)c, "DELETE FROM log WHERE seq BETWEEN ?1 AND ?2"));
+        var delete = ctx.Statement("log.delete-range", "DELETE FROM log WHERE seq BETWEEN ?1 AND ?2");
         var removed = 0;
         long? runStart = null, runEnd = null;
         foreach (var row in oldest)

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Npgsql;
 using Vigil.Storage.Migrations;
 
@@ -9,9 +10,9 @@ namespace Vigil.Storage.Postgres;
 /// on), which is what the group committer's acknowledgement relies on. The schema is
 /// Migrations/postgres (docs/postgres.md).
 /// </summary>
-public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
+public sealed class PostgresDatabase : IDatabase, IAsyncDisposable, IDisposable
 {
-    public const string Dialect = "postgres";
+    public const string DialectName = "postgres";
 
     static PostgresDatabase()
     {
@@ -26,6 +27,12 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         // Shows in pg_stat_activity, so an operator can tell Vigil's sessions apart.
         builder.ApplicationName ??= "vigil";
+        // Statements the stores run again and again (the hot paths' inserts and lookups) are prepared on the server
+        // after a few uses, per connection.
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 64;
+        }
         ConnectionString = builder.ConnectionString;
         _dataSource = NpgsqlDataSource.Create(builder);
     }
@@ -33,6 +40,17 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     public string ConnectionString { get; }
 
     public NpgsqlDataSource DataSource => _dataSource;
+
+    public SqlDialect Dialect => SqlDialect.Postgres;
+
+    DbConnection IDatabase.Open() => Open();
+
+    async Task<DbConnection> IDatabase.OpenAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
+
+    DbConnection IDatabase.OpenWriter() => OpenWriter();
+
+    /// <summary>SQLSTATE class 23: integrity constraint violation.</summary>
+    public bool IsConstraintViolation(DbException e) => e is PostgresException p && p.SqlState.StartsWith("23", StringComparison.Ordinal);
 
     /// <summary>An open connection from the pool; disposing it returns it to the pool.</summary>
     public NpgsqlConnection Open() => _dataSource.OpenConnection();
@@ -50,7 +68,7 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     public IReadOnlyList<Migrator.Applied> Migrate(TimeProvider? clock = null)
     {
         using var connection = Open();
-        return Migrator.Migrate(connection, Migration.Embedded(Dialect), clock);
+        return Migrator.Migrate(connection, Migration.Embedded(DialectName), clock);
     }
 
     /// <summary>What <c>vigil migrate --storage postgres</c> runs: the embedded migrations on the database named by

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Vigil.Domain;
 using Vigil.Domain.Log;
 using Vigil.Domain.Readings;
@@ -46,7 +45,7 @@ public sealed class ReadingStore(SqliteDatabase db, IEventLog log, ReadingIndexe
         var (customerId, readings) = (batch.CustomerId, batch.Readings);
         ReferenceChecks.RequirePatientsAndDevices(ctx, customerId, readings, static r => r.PatientId, static r => r.DeviceId);
 
-        var insert = ctx.Cached("readings.insert", c => new SqliteStatement((SqliteConnection)c, InsertSql));
+        var insert = ctx.Statement("readings.insert", InsertSql);
         var ids = new string[readings.Count];
         var firstIndex = new Dictionary<string, int>(readings.Count);
         var conflicts = new List<FieldError>();
@@ -107,7 +106,7 @@ public sealed class ReadingStore(SqliteDatabase db, IEventLog log, ReadingIndexe
     private static Reading? Find(WriteContext ctx, string customerId, string id)
     {
         Reading? found = null;
-        ctx.Cached("readings.find", c => new SqliteStatement((SqliteConnection)c, FindSql))
+        ctx.Statement("readings.find", FindSql)
             .Bind(1, customerId).Bind(2, id)
             .QueryFirst(row => found = new ReadingRow(
                 row.Int64(0), row.Text(1)!, row.Text(2)!, row.Text(3), row.Text(4)!, row.IsNull(5) ? null : row.Double(5), row.Text(6),

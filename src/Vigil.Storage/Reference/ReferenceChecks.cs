@@ -1,6 +1,4 @@
-using Microsoft.Data.Sqlite;
 using Vigil.Domain;
-using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
 namespace Vigil.Storage;
@@ -14,8 +12,8 @@ internal static class ReferenceChecks
         var patients = new Dictionary<string, bool>();
         var devices = new Dictionary<string, bool>();
         var errors = new List<FieldError>();
-        var patientQuery = ctx.Cached("patient-exists", c => new SqliteStatement((SqliteConnection)c, "SELECT 1 FROM patients WHERE customer_id = ?1 AND id = ?2"));
-        var deviceQuery = ctx.Cached("device-exists", c => new SqliteStatement((SqliteConnection)c, "SELECT 1 FROM devices WHERE customer_id = ?1 AND id = ?2"));
+        var patientQuery = ctx.Statement("patient-exists", "SELECT 1 FROM patients WHERE customer_id = ?1 AND id = ?2");
+        var deviceQuery = ctx.Statement("device-exists", "SELECT 1 FROM devices WHERE customer_id = ?1 AND id = ?2");
         for (var i = 0; i < items.Count; i++)
         {
             var patientId = patientOf(items[i]);

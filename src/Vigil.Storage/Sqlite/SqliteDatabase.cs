@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
 namespace Vigil.Storage.Sqlite;
@@ -6,7 +7,7 @@ namespace Vigil.Storage.Sqlite;
 /// The embedded database: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a committed transaction is on
 /// disk (WAL fsynced) before the commit returns, and survives kill -9 and power loss.
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : IDatabase
 {
     static SqliteDatabase()
     {
@@ -36,6 +37,21 @@ public sealed class SqliteDatabase
     }
 
     public string Path { get; }
+
+    public SqlDialect Dialect => SqlDialect.Sqlite;
+
+    DbConnection IDatabase.Open() => Open();
+
+    async Task<DbConnection> IDatabase.OpenAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
+
+    DbConnection IDatabase.OpenWriter() => OpenWriter();
+
+    /// <summary>SQLITE_CONSTRAINT (19), whatever the constraint.</summary>
+    public bool IsConstraintViolation(DbException e) => e is SqliteException { SqliteErrorCode: 19 };
+
+    /// <summary>Opens a connection with Vigil's pragmas applied, without blocking the caller's thread on the file.</summary>
+    public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult(Open());
 
     public string ConnectionString { get; }
 

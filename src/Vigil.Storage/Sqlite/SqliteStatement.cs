@@ -9,7 +9,7 @@ namespace Vigil.Storage.Sqlite;
 /// path spend most of its time binding; this is the hot-path alternative. It runs inside whatever transaction the
 /// connection has open.
 /// </summary>
-public sealed class SqliteStatement : IDisposable
+public sealed class SqliteStatement : Statement
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _stmt;
@@ -20,32 +20,32 @@ public sealed class SqliteStatement : IDisposable
         Check(raw.sqlite3_prepare_v2(_db, sql, out _stmt));
     }
 
-    public SqliteStatement Bind(int index, string? value)
+    public override Statement Bind(int index, string? value)
     {
         Check(value is null ? raw.sqlite3_bind_null(_stmt, index) : raw.sqlite3_bind_text(_stmt, index, value));
         return this;
     }
 
-    public SqliteStatement Bind(int index, long value)
+    public override Statement Bind(int index, long value)
     {
         Check(raw.sqlite3_bind_int64(_stmt, index, value));
         return this;
     }
 
-    public SqliteStatement Bind(int index, double? value)
+    public override Statement Bind(int index, double? value)
     {
         Check(value is { } v ? raw.sqlite3_bind_double(_stmt, index, v) : raw.sqlite3_bind_null(_stmt, index));
         return this;
     }
 
-    public SqliteStatement Bind(int index, ReadOnlySpan<byte> blob)
+    public override Statement Bind(int index, ReadOnlySpan<byte> blob)
     {
         Check(raw.sqlite3_bind_blob(_stmt, index, blob));
         return this;
     }
 
     /// <summary>Runs the statement to completion, resets it for the next use, and returns the rows it changed.</summary>
-    public int Execute()
+    public override int Execute()
     {
         try
         {
@@ -64,7 +64,7 @@ public sealed class SqliteStatement : IDisposable
     }
 
     /// <summary>Steps to the first row and hands it to <paramref name="read"/>; false when there is none.</summary>
-    public bool QueryFirst(Action<SqliteStatement> read)
+    public override bool QueryFirst(Action<Statement> read)
     {
         try
         {
@@ -89,7 +89,7 @@ public sealed class SqliteStatement : IDisposable
     }
 
     /// <summary>Steps through every row, handing each to <paramref name="read"/>.</summary>
-    public void QueryAll(Action<SqliteStatement> read)
+    public override void QueryAll(Action<Statement> read)
     {
         try
         {
@@ -110,13 +110,13 @@ public sealed class SqliteStatement : IDisposable
         }
     }
 
-    public bool IsNull(int column) => raw.sqlite3_column_type(_stmt, column) == raw.SQLITE_NULL;
+    public override bool IsNull(int column) => raw.sqlite3_column_type(_stmt, column) == raw.SQLITE_NULL;
 
-    public long Int64(int column) => raw.sqlite3_column_int64(_stmt, column);
+    public override long Int64(int column) => raw.sqlite3_column_int64(_stmt, column);
 
-    public double Double(int column) => raw.sqlite3_column_double(_stmt, column);
+    public override double Double(int column) => raw.sqlite3_column_double(_stmt, column);
 
-    public string? Text(int column) => IsNull(column) ? null : raw.sqlite3_column_text(_stmt, column).utf8_to_string();
+    public override string? Text(int column) => IsNull(column) ? null : raw.sqlite3_column_text(_stmt, column).utf8_to_string();
 
     /// <summary>The rowid of the last row this connection inserted.</summary>
     public long LastInsertRowId => raw.sqlite3_last_insert_rowid(_db);
@@ -129,5 +129,5 @@ public sealed class SqliteStatement : IDisposable
         }
     }
 
-    public void Dispose() => _stmt.Dispose();
+    public override void Dispose() => _stmt.Dispose();
 }

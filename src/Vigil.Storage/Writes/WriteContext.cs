@@ -40,6 +40,20 @@ public sealed class WriteContext
         return (T)cached;
     }
 
+    /// <summary>
+    /// A hot-path statement (<c>?1</c>, <c>?2</c>... placeholders) prepared once per writer connection in the
+    /// connection's dialect, under <paramref name="key"/>.
+    /// </summary>
+    public Statement Statement(string key, string sql) => Cached<Statement>(key, c => c switch
+    {
+        Microsoft.Data.Sqlite.SqliteConnection sqlite => new Sqlite.SqliteStatement(sqlite, sql),
+        Npgsql.NpgsqlConnection postgres => new Postgres.PostgresStatement(postgres, sql),
+        _ => throw new NotSupportedException($"No statements for {c.GetType().Name}."),
+    });
+
+    /// <summary>The SQL the writer's connection speaks.</summary>
+    public SqlDialect Dialect => Connection is Npgsql.NpgsqlConnection ? SqlDialect.Postgres : SqlDialect.Sqlite;
+
     public DbCommand CreateCommand(string sql)
     {
         var command = Connection.CreateCommand();

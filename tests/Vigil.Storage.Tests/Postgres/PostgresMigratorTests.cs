@@ -30,7 +30,7 @@ public sealed class PostgresMigratorTests(PostgresServer server) : IClassFixture
     [Fact]
     public void Every_embedded_migration_applies_to_an_empty_database_and_is_recorded_with_its_checksum()
     {
-        var migrations = Migration.Embedded(PostgresDatabase.Dialect);
+        var migrations = Migration.Embedded(PostgresDatabase.DialectName);
 
         var applied = PostgresDatabase.Migrate(_db.ConnectionString);
 
@@ -47,7 +47,7 @@ public sealed class PostgresMigratorTests(PostgresServer server) : IClassFixture
     [Fact]
     public void The_postgres_and_sqlite_histories_line_up_version_for_version()
     {
-        var postgres = Migration.Embedded(PostgresDatabase.Dialect);
+        var postgres = Migration.Embedded(PostgresDatabase.DialectName);
         var sqlite = Migration.Embedded("sqlite");
 
         postgres.Select(m => (m.Version, m.Description)).ShouldBe(sqlite.Select(m => (m.Version, m.Description)));
@@ -135,7 +135,7 @@ public sealed class PostgresMigratorTests(PostgresServer server) : IClassFixture
     [Fact]
     public async Task Two_migrators_started_together_apply_each_migration_exactly_once()
     {
-        var migrations = Migration.Embedded(PostgresDatabase.Dialect);
+        var migrations = Migration.Embedded(PostgresDatabase.DialectName);
         using var timeout = TestTimeout.Start();
 
         // Hold the migrators' lock so that both are certainly waiting on it before either can start.

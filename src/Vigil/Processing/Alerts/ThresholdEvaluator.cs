@@ -1,13 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Vigil.Domain;
 using Vigil.Domain.Alerts;
 using Vigil.Domain.Readings;
 using Vigil.Processing.Analysis;
 using Vigil.Storage.Alerts;
-using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
 namespace Vigil.Processing.Alerts;
@@ -26,7 +24,7 @@ public sealed class ThresholdEvaluator(AlertStore alerts, IOptions<AlertOptions>
     private const string DeviceActivitySql = """
         INSERT INTO device_activity (customer_id, device_id, patient_id, last_observed_at, last_received_at) VALUES (?1, ?2, ?3, ?4, ?5)
         ON CONFLICT (customer_id, device_id) DO UPDATE
-        SET patient_id = excluded.patient_id, last_observed_at = MAX(device_activity.last_observed_at, excluded.last_observed_at),
+        SET patient_id = excluded.patient_id, last_observed_at = CASE WHEN excluded.last_observed_at > device_activity.last_observed_at THEN excluded.last_observed_at ELSE device_activity.last_observed_at END,
             last_received_at = excluded.last_received_at
         """;
 
@@ -59,7 +57,7 @@ public sealed class ThresholdEvaluator(AlertStore alerts, IOptions<AlertOptions>
                 rule.Sustain, autoResolve));
         }
 
-        var activity = ctx.Cached("device_activity.upsert", c => new SqliteStatement((SqliteConnection)c, DeviceActivitySql));
+        var activity = ctx.Statement("device_activity.upsert", DeviceActivitySql);
         foreach (var ((customerId, deviceId), (patientId, departmentId, observedAt)) in devices)
         {
             activity.Bind(1, customerId).Bind(2, deviceId).Bind(3, patientId).Bind(4, EventTime.ToMicros(observedAt)).Bind(5, EventTime.ToMicros(ctx.Now)).Execute();

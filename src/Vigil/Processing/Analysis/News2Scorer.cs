@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Vigil.Domain;
 using Vigil.Domain.Alerts;
@@ -6,7 +5,6 @@ using Vigil.Domain.Readings;
 using Vigil.Domain.Scoring;
 using Vigil.Processing.Alerts;
 using Vigil.Storage.Alerts;
-using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
 namespace Vigil.Processing.Analysis;
@@ -34,7 +32,7 @@ public sealed class News2Scorer(AlertStore alerts, IOptions<AlertOptions> alertO
 
     public void Apply(WriteContext ctx, IReadOnlyList<EnrichedReading> readings)
     {
-        var upsert = ctx.Cached("news2.latest.upsert", c => new SqliteStatement((SqliteConnection)c, UpsertLatestSql));
+        var upsert = ctx.Statement("news2.latest.upsert", UpsertLatestSql);
         // Per patient, the SpO2 scale of the last message: the patient's reference data as of the newest reading.
         var touched = new Dictionary<(string CustomerId, string PatientId), (int Spo2Scale, string? DepartmentId)>();
         foreach (var r in readings)
@@ -51,7 +49,7 @@ public sealed class News2Scorer(AlertStore alerts, IOptions<AlertOptions> alertO
             touched[(r.CustomerId, r.PatientId)] = (r.Spo2Scale, r.DepartmentId);
         }
 
-        var latest = ctx.Cached("news2.latest.read", c => new SqliteStatement((SqliteConnection)c, LatestSql));
+        var latest = ctx.Statement("news2.latest.read", LatestSql);
         foreach (var ((customerId, patientId), (scale, departmentId)) in touched)
         {
             var parameters = new List<Reading>(7);

@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Vigil.Domain;
 using Vigil.Domain.Readings;
 using Vigil.Domain.Windows;
@@ -52,14 +51,14 @@ public sealed class WindowStore(SqliteDatabase db)
 
     public static void Save(WriteContext ctx, string customerId, WindowAggregate a)
     {
-        var upsert = ctx.Cached("window_aggregates.upsert", c => new SqliteStatement((SqliteConnection)c,
+        var upsert = ctx.Statement("window_aggregates.upsert",
             """
             INSERT INTO window_aggregates (customer_id, patient_id, type, size, window_start, window_end, count, sum, min, max, last, last_at, final, updated_at)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
             ON CONFLICT (customer_id, patient_id, type, size, window_start) DO UPDATE SET
                 count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, last = excluded.last,
                 last_at = excluded.last_at, final = excluded.final, updated_at = excluded.updated_at
-            """));
+            """);
         upsert.Bind(1, customerId).Bind(2, a.PatientId).Bind(3, a.Type.Name).Bind(4, a.Size.Name)
             .Bind(5, EventTime.ToMicros(a.Start)).Bind(6, EventTime.ToMicros(a.End)).Bind(7, a.Count)
             .Bind(8, (double?)a.Sum).Bind(9, (double?)a.Min).Bind(10, (double?)a.Max).Bind(11, (double?)a.Last)
@@ -69,12 +68,12 @@ public sealed class WindowStore(SqliteDatabase db)
 
     public static void SaveWatermark(WriteContext ctx, string customerId, string patientId, DateTimeOffset latestEventTime, long lateCorrections)
     {
-        var upsert = ctx.Cached("patient_watermarks.upsert", c => new SqliteStatement((SqliteConnection)c,
+        var upsert = ctx.Statement("patient_watermarks.upsert",
             """
             INSERT INTO patient_watermarks (customer_id, patient_id, latest_event_time, late_corrections) VALUES (?1, ?2, ?3, ?4)
             ON CONFLICT (customer_id, patient_id) DO UPDATE SET
                 latest_event_time = excluded.latest_event_time, late_corrections = excluded.late_corrections
-            """));
+            """);
         upsert.Bind(1, customerId).Bind(2, patientId).Bind(3, EventTime.ToMicros(latestEventTime)).Bind(4, lateCorrections).Execute();
     }
 
