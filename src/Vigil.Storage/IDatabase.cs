@@ -25,7 +25,4 @@ public interface IDatabase
 
     /// <summary>The group writer's connection.</summary>
     DbConnection OpenWriter();
-
-    /// <summary>Whether <paramref name="e"/> is a violated uniqueness, foreign-key or check constraint.</summary>
-    bool IsConstraintViolation(DbException e);
 }

@@ -2,6 +2,7 @@ using Dapper;
 using Vigil.Domain;
 using Vigil.Domain.Alerts;
 using Vigil.Domain.Log;
+using Vigil.Storage;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
@@ -14,7 +15,7 @@ namespace Vigil.Storage.Alerts;
 /// rule. People acknowledge and resolve. Every transition is recorded with who and when and appended to the
 /// <c>alerts</c> topic, all in the caller's transaction, so an alert and its notification exist together or not at all.
 /// </summary>
-public sealed partial class AlertStore(SqliteDatabase db, IEventLog log)
+public sealed partial class AlertStore(IDatabase db, IEventLog log)
 {
     /// <summary>
     /// One observation of a rule for a patient at event time <see cref="At"/>: breaching or clear, with what an alert

@@ -2,6 +2,7 @@ using Dapper;
 using Vigil.Domain;
 using Vigil.Domain.Alerts;
 using Vigil.Domain.Log;
+using Vigil.Storage;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Reference;
 using Vigil.Storage.Sqlite;
@@ -14,7 +15,7 @@ namespace Vigil.Storage.Alerts;
 /// "thresholds.replaced" change to <c>reference.changes</c> in the same transaction, so evaluators see the change on
 /// their next batch and other roles hear of it.
 /// </summary>
-public sealed class ThresholdStore(SqliteDatabase db, IEventLog log)
+public sealed class ThresholdStore(IDatabase db, IEventLog log)
 {
     /// <summary>A scope's configured rules, who set them and when.</summary>
     public sealed record ScopeRules(ThresholdScope Scope, IReadOnlyList<ThresholdRule> Rules, DateTimeOffset UpdatedAt, string UpdatedBy);

@@ -2,6 +2,7 @@ using Dapper;
 using Vigil.Domain;
 using Vigil.Domain.Events;
 using Vigil.Domain.Log;
+using Vigil.Storage;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Readings;
 using Vigil.Storage.Sqlite;
@@ -13,7 +14,7 @@ namespace Vigil.Storage.Events;
 /// Clinical events: stored with status "accepted" and appended to the <c>events</c> topic in one transaction; the
 /// event id is unique per customer, with the same resend and conflict rules as readings.
 /// </summary>
-public sealed class EventStore(SqliteDatabase db, IEventLog log)
+public sealed class EventStore(IDatabase db, IEventLog log)
 {
     public IngestResult Ingest(WriteContext ctx, string customerId, IReadOnlyList<ClinicalEvent> events, string? traceParent = null)
     {

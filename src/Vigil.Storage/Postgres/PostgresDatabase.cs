@@ -49,9 +49,6 @@ public sealed class PostgresDatabase : IDatabase, IAsyncDisposable, IDisposable
 
     DbConnection IDatabase.OpenWriter() => OpenWriter();
 
-    /// <summary>SQLSTATE class 23: integrity constraint violation.</summary>
-    public bool IsConstraintViolation(DbException e) => e is PostgresException p && p.SqlState.StartsWith("23", StringComparison.Ordinal);
-
     /// <summary>An open connection from the pool; disposing it returns it to the pool.</summary>
     public NpgsqlConnection Open() => _dataSource.OpenConnection();
 

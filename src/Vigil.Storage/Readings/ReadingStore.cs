@@ -3,6 +3,7 @@ using Dapper;
 using Vigil.Domain;
 using Vigil.Domain.Log;
 using Vigil.Domain.Readings;
+using Vigil.Storage;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
@@ -14,7 +15,7 @@ namespace Vigil.Storage.Readings;
 /// per customer: the same id with the same content is an idempotent resend (counted, no effect); with other content
 /// it is a conflict and the whole request is refused.
 /// </summary>
-public sealed class ReadingStore(SqliteDatabase db, IEventLog log, ReadingIndexer indexer)
+public sealed class ReadingStore(IDatabase db, IEventLog log, ReadingIndexer? indexer = null)
 {
     private const string InsertSql = """
         INSERT INTO readings (customer_id, id, patient_id, device_id, type, value, text, observed_at, received_at)
@@ -95,7 +96,8 @@ public sealed class ReadingStore(SqliteDatabase db, IEventLog log, ReadingIndexe
         }
 
         log.Append(ctx, inserted);
-        if (inserted.Count > 0)
+        // SQLite only: PostgreSQL indexes readings by patient as it inserts them (docs/postgres.md).
+        if (inserted.Count > 0 && indexer is not null)
         {
             ctx.OnCommitted(() => indexer.Added(inserted.Count));
         }

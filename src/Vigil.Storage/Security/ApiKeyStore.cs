@@ -3,6 +3,7 @@ using System.Text;
 using Dapper;
 using Vigil.Domain;
 using Vigil.Domain.Reference;
+using Vigil.Storage;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
@@ -12,7 +13,7 @@ namespace Vigil.Storage.Security;
 /// API keys of the form <c>vgl_{id}_{secret}</c>: the id finds the row, and only SHA-256 of the secret is stored.
 /// A 256-bit random secret needs no slow password hash: guessing it is already out of reach.
 /// </summary>
-public sealed class ApiKeyStore(SqliteDatabase db)
+public sealed class ApiKeyStore(IDatabase db)
 {
     public sealed record StoredKey(ApiKeyInfo Info, byte[] SecretHash);
 

@@ -46,9 +46,6 @@ public sealed class SqliteDatabase : IDatabase
 
     DbConnection IDatabase.OpenWriter() => OpenWriter();
 
-    /// <summary>SQLITE_CONSTRAINT (19), whatever the constraint.</summary>
-    public bool IsConstraintViolation(DbException e) => e is SqliteException { SqliteErrorCode: 19 };
-
     /// <summary>Opens a connection with Vigil's pragmas applied, without blocking the caller's thread on the file.</summary>
     public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(Open());

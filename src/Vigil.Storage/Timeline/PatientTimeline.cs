@@ -1,5 +1,6 @@
 using Dapper;
 using Vigil.Domain;
+using Vigil.Storage;
 using Vigil.Storage.Sqlite;
 
 namespace Vigil.Storage.Timeline;
@@ -8,7 +9,7 @@ namespace Vigil.Storage.Timeline;
 /// A patient's timeline: clinical events (at their event time, with how processing went) and alert transitions (when
 /// each alert was created, escalated, acknowledged, resolved, and by whom), newest first.
 /// </summary>
-public sealed class PatientTimeline(SqliteDatabase db)
+public sealed class PatientTimeline(IDatabase db)
 {
     /// <summary>
     /// One entry; <see cref="Kind"/> is "event" or "alert". Times in microseconds (<see cref="EventTime"/>). A class with

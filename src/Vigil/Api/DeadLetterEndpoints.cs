@@ -4,6 +4,7 @@ using Vigil.Domain;
 using Vigil.Domain.Log;
 using Vigil.Processing;
 using Vigil.Security;
+using Vigil.Storage;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
@@ -37,7 +38,7 @@ public static class DeadLetterEndpoints
         return group;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, SqliteDatabase db, string? cursor, int? limit, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpContext http, IDatabase db, string? cursor, int? limit, CancellationToken cancellationToken)
     {
         var take = limit ?? 100;
         if (take is < 1 or > 1000)

@@ -3,6 +3,7 @@ using Vigil.Domain;
 using Vigil.Domain.Scoring;
 using Vigil.Processing.Analysis;
 using Vigil.Security;
+using Vigil.Storage;
 using Vigil.Storage.Reference;
 using Vigil.Storage.Sqlite;
 
@@ -40,7 +41,7 @@ public static class News2Endpoints
     }
 
     private static async Task<IResult> LatestAsync(
-        HttpContext http, SqliteDatabase db, ReferenceStore reference, string patientId, CancellationToken cancellationToken)
+        HttpContext http, IDatabase db, ReferenceStore reference, string patientId, CancellationToken cancellationToken)
     {
         var tenant = Caller.From(http.User).Tenant;
         if (!await reference.PatientExistsAsync(tenant, patientId))
@@ -53,7 +54,7 @@ public static class News2Endpoints
     }
 
     private static async Task<IResult> HistoryAsync(
-        HttpContext http, SqliteDatabase db, ReferenceStore reference, string patientId, string? from, string? to, string? limit,
+        HttpContext http, IDatabase db, ReferenceStore reference, string patientId, string? from, string? to, string? limit,
         CancellationToken cancellationToken)
     {
         var (range, problem) = await PatientRange.ReadAsync(http, reference, patientId, from, to, limit);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Vigil.Storage;
 using Vigil.Storage.Alerts;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Events;
@@ -27,6 +28,7 @@ public static class StorageModule
             var options = sp.GetRequiredService<IOptions<VigilOptions>>().Value;
             return new SqliteDatabase(options.DataDir, options.WalAutoCheckpointPages);
         });
+        builder.Services.TryAddSingleton<IDatabase>(sp => sp.GetRequiredService<SqliteDatabase>());
         builder.Services.TryAddSingleton(sp =>
         {
             var db = sp.GetRequiredService<SqliteDatabase>();

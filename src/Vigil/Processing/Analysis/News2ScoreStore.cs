@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Vigil.Domain;
 using Vigil.Domain.Scoring;
+using Vigil.Storage;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
@@ -52,7 +53,7 @@ internal static class News2ScoreStore
         return true;
     }
 
-    public static async Task<Row?> LatestAsync(SqliteDatabase db, string customerId, string patientId, CancellationToken cancellationToken)
+    public static async Task<Row?> LatestAsync(IDatabase db, string customerId, string patientId, CancellationToken cancellationToken)
     {
         await using var c = db.Open();
         return await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
@@ -64,7 +65,7 @@ internal static class News2ScoreStore
 
     /// <summary>Scores with <c>from ≤ at &lt; to</c>, newest first, at most <paramref name="limit"/>.</summary>
     public static async Task<IReadOnlyList<Row>> HistoryAsync(
-        SqliteDatabase db, string customerId, string patientId, DateTimeOffset? from, DateTimeOffset? to, int limit, CancellationToken cancellationToken)
+        IDatabase db, string customerId, string patientId, DateTimeOffset? from, DateTimeOffset? to, int limit, CancellationToken cancellationToken)
     {
         await using var c = db.Open();
         var rows = await c.QueryAsync<Row>(new CommandDefinition(

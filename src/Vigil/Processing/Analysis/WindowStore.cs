@@ -2,6 +2,7 @@ using Dapper;
 using Vigil.Domain;
 using Vigil.Domain.Readings;
 using Vigil.Domain.Windows;
+using Vigil.Storage;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
@@ -11,7 +12,7 @@ namespace Vigil.Processing.Analysis;
 /// The tables <c>window_aggregates</c> and <c>patient_watermarks</c>: written by <see cref="WindowAggregator"/> inside
 /// its batch's transaction, read by the aggregates endpoint. Every query names the customer.
 /// </summary>
-public sealed class WindowStore(SqliteDatabase db)
+public sealed class WindowStore(IDatabase db)
 {
     private const string Columns = "type, size, window_start, count, sum, min, max, last, last_at, final";
 
