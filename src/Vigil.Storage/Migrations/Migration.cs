@@ -24,7 +24,7 @@ public sealed record Migration(int Version, string Description, string Sql)
         return new Migration(version, name[(separator + 2)..].Replace('_', ' '), sql);
     }
 
-    /// <summary>The migrations compiled into Vigil for a dialect ("sqlite", later "postgres"), in version order.</summary>
+    /// <summary>The migrations compiled into Vigil for a dialect ("sqlite" or "postgres"), in version order.</summary>
     public static IReadOnlyList<Migration> Embedded(string dialect)
     {
         var assembly = typeof(Migration).Assembly;

@@ -1,13 +1,16 @@
 using System.Data.Common;
 using System.Diagnostics;
 using Dapper;
+using Npgsql;
 
 namespace Vigil.Storage.Migrations;
 
 /// <summary>
 /// Flyway's model: migrations are applied in version order, each in its own transaction, and recorded with their
 /// checksum in <c>schema_history</c>. An applied migration whose script has since changed is refused, as is a
-/// database that has migrations this build does not know (it was written by a newer Vigil).
+/// database that has migrations this build does not know (it was written by a newer Vigil). On PostgreSQL the run
+/// holds an advisory lock, so two processes migrating the same database at once apply each migration once: the second
+/// waits, then finds the first one's history.
 /// </summary>
 public static class Migrator
 {
@@ -15,16 +18,45 @@ public static class Migrator
 
     private sealed record HistoryRow(long Version, string Description, string Checksum);
 
+    /// <summary>Key of the session advisory lock a PostgreSQL migration run holds (any fixed number; "vigil-mg").</summary>
+    internal const long PostgresLockKey = 0x7669_6769_6c2d_6d67;
+
     public static IReadOnlyList<Applied> Migrate(DbConnection connection, IReadOnlyList<Migration> migrations, TimeProvider? clock = null)
     {
-        clock ??= TimeProvider.System;
-        connection.Execute("""
+        if (connection is not NpgsqlConnection postgres)
+        {
+            return MigrateLocked(connection, migrations, clock ?? TimeProvider.System, bigIntHistory: false);
+        }
+
+        // A session lock rather than pg_advisory_xact_lock: it must cover reading the history and every migration's
+        // own transaction. It also covers CREATE TABLE IF NOT EXISTS, which two sessions can race on.
+        postgres.Execute("SELECT pg_advisory_lock(@key)", new { key = PostgresLockKey });
+        try
+        {
+            return MigrateLocked(connection, migrations, clock ?? TimeProvider.System, bigIntHistory: true);
+        }
+        finally
+        {
+            // A broken connection has lost its session and with it the lock; there is nothing to release.
+            if (postgres.FullState == System.Data.ConnectionState.Open)
+            {
+                postgres.Execute("SELECT pg_advisory_unlock(@key)", new { key = PostgresLockKey });
+            }
+        }
+    }
+
+    private static IReadOnlyList<Applied> MigrateLocked(DbConnection connection, IReadOnlyList<Migration> migrations, TimeProvider clock, bool bigIntHistory)
+    {
+        // The same table on both. PostgreSQL's INTEGER is 32-bit where SQLite's is 64-bit, hence BIGINT there: the
+        // history is read into longs.
+        var integer = bigIntHistory ? "BIGINT" : "INTEGER";
+        connection.Execute($"""
             CREATE TABLE IF NOT EXISTS schema_history (
-                version INTEGER PRIMARY KEY,
+                version {integer} PRIMARY KEY,
                 description TEXT NOT NULL,
                 checksum TEXT NOT NULL,
                 applied_at TEXT NOT NULL,
-                execution_ms INTEGER NOT NULL
+                execution_ms {integer} NOT NULL
             )
             """);
 
