@@ -12,12 +12,20 @@ namespace Vigil.Api;
 /// <summary><c>POST /api/v1/events</c> (clinical events onto the <c>events</c> topic) and each event's processing status.</summary>
 public static class EventEndpoints
 {
-    public static RouteGroupBuilder MapEvents(this IEndpointRouteBuilder app)
+    /// <summary>The ingest role's half.</summary>
+    public static RouteGroupBuilder MapEventIngest(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/events").WithTags("Events");
         group.MapPost("/", PostAsync).RequireAuthorization(Access.Ingest)
             .Produces<IngestRequest.Response>(StatusCodes.Status202Accepted)
             .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(503);
+        return group;
+    }
+
+    /// <summary>The api role's half.</summary>
+    public static RouteGroupBuilder MapEvents(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/events").WithTags("Events");
         group.MapGet("/{eventId}", GetAsync).RequireAuthorization(Access.Read);
         return group;
     }

@@ -12,12 +12,20 @@ namespace Vigil.Api;
 /// <summary><c>POST /api/v1/readings</c> (one or a batch; 202 once durable) and a patient's readings in event-time order.</summary>
 public static class ReadingEndpoints
 {
-    public static RouteGroupBuilder MapReadings(this IEndpointRouteBuilder app)
+    /// <summary>The ingest role's half.</summary>
+    public static RouteGroupBuilder MapReadingIngest(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1").WithTags("Readings");
         group.MapPost("/readings", PostAsync).RequireAuthorization(Access.Ingest)
             .Produces<IngestRequest.Response>(StatusCodes.Status202Accepted)
             .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(503);
+        return group;
+    }
+
+    /// <summary>The api role's half.</summary>
+    public static RouteGroupBuilder MapReadings(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1").WithTags("Readings");
         group.MapGet("/patients/{patientId}/readings", QueryAsync).RequireAuthorization(Access.Read);
         return group;
     }

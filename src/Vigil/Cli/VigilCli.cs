@@ -1,13 +1,14 @@
 using System.CommandLine;
 using Vigil.Hosting;
 using Vigil.Storage.Migrations;
-using Vigil.Storage.Sqlite;
 
 namespace Vigil.Cli;
 
 /// <summary>The <c>vigil</c> command line: <c>serve</c> runs Vigil, <c>migrate</c> brings a database's schema up to date.</summary>
 public static class VigilCli
 {
+    private const string Vigil = VigilOptions.Section;
+
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("Vigil: medical telemetry. Ingests vital signs and clinical events, stores them durably, streams, scores and alerts.")
@@ -22,28 +23,59 @@ public static class VigilCli
 
     private static Option<string> DataDirOption() => new("--data-dir")
     {
-        Description = "Directory for the database, the event log and the bootstrap admin key (default: ./data)",
+        Description = "Directory for the SQLite database, the embedded event log and the bootstrap admin key (default: ./data)",
+    };
+
+    private static Option<string> StorageOption() => new("--storage") { Description = "The store: sqlite (default) or postgres" };
+
+    private static Option<string> ConnectionStringOption() => new("--connection-string")
+    {
+        Description = "PostgreSQL connection string (\"Host=...;Database=...;Username=...;Password=...\"), with --storage postgres",
     };
 
     private static Command Serve()
     {
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on (default: http://127.0.0.1:8080)" };
         var dataDir = DataDirOption();
-        var command = new Command("serve", "Run Vigil: ingest, storage, event log and API in one process") { urls, dataDir };
+        var roles = new Option<string>("--roles") { Description = "Roles to run, comma-separated: ingest, enrich, analyze, process, notify, api, or all (default)" };
+        var storage = StorageOption();
+        var connectionString = ConnectionStringOption();
+        var log = new Option<string>("--log") { Description = "The event log: embedded (default) or kafka" };
+        var kafkaBootstrap = new Option<string>("--kafka-bootstrap") { Description = "Kafka bootstrap servers, host:port[,host:port], with --log kafka" };
+        var kafkaConfig = new Option<string[]>("--kafka-config")
+        {
+            Description = "A Kafka client setting as key=value (repeatable), passed to the client as it is",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var command = new Command("serve", "Run Vigil: every role in one process (the default), or the roles --roles names")
+        {
+            urls, dataDir, roles, storage, connectionString, log, kafkaBootstrap, kafkaConfig,
+        };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, cancellationToken) =>
         {
-            var app = VigilApp.Build(result.UnmatchedTokens.ToArray(), builder => Override(builder.Configuration, new()
-            {
-                ["urls"] = result.GetValue(urls),
-                [$"{VigilOptions.Section}:DataDir"] = result.GetValue(dataDir),
-            }));
             try
             {
+                var settings = new Dictionary<string, string?>
+                {
+                    ["urls"] = result.GetValue(urls),
+                    [$"{Vigil}:DataDir"] = result.GetValue(dataDir),
+                    [$"{Vigil}:Roles"] = result.GetValue(roles),
+                    [$"{Vigil}:Storage"] = result.GetValue(storage),
+                    [$"{Vigil}:ConnectionString"] = result.GetValue(connectionString),
+                    [$"{Vigil}:Log"] = result.GetValue(log),
+                    [$"{Vigil}:KafkaBootstrap"] = result.GetValue(kafkaBootstrap),
+                };
+                foreach (var (key, value) in KafkaSettings(result.GetValue(kafkaConfig)))
+                {
+                    settings[$"{Vigil}:KafkaConfig:{key}"] = value;
+                }
+
+                var app = VigilApp.Build(result.UnmatchedTokens.ToArray(), settings: settings);
                 await VigilApp.RunAsync(app, cancellationToken);
                 return 0;
             }
-            catch (Exception e) when (e is MigrationException or InvalidOperationException or Microsoft.Extensions.Options.OptionsValidationException)
+            catch (Exception e) when (e is StartupException or MigrationException or InvalidOperationException or Microsoft.Extensions.Options.OptionsValidationException)
             {
                 await Console.Error.WriteLineAsync($"vigil: {e.Message}");
                 return 2;
@@ -55,19 +87,32 @@ public static class VigilCli
     private static Command Migrate()
     {
         var dataDir = DataDirOption();
-        var command = new Command("migrate", "Apply the database migrations and exit") { dataDir };
+        var storage = StorageOption();
+        var connectionString = ConnectionStringOption();
+        var command = new Command("migrate", "Apply the database migrations and exit") { dataDir, storage, connectionString };
         command.SetAction(result =>
         {
-            var db = new SqliteDatabase(result.GetValue(dataDir) ?? "data");
             try
             {
-                var applied = StorageModule.Migrate(db);
+                // The same settings as serve: appsettings.json beside the binary, VIGIL_ environment variables, then flags.
+                var configuration = new ConfigurationBuilder()
+                    .SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)
+                    .AddEnvironmentVariables("VIGIL_")
+                    .AddInMemoryCollection(new Dictionary<string, string?>
+                    {
+                        [$"{Vigil}:DataDir"] = result.GetValue(dataDir),
+                        [$"{Vigil}:Storage"] = result.GetValue(storage),
+                        [$"{Vigil}:ConnectionString"] = result.GetValue(connectionString),
+                    }.Where(s => s.Value is not null))
+                    .Build();
+                var options = configuration.GetSection(Vigil).Get<VigilOptions>() ?? new VigilOptions();
+                var (target, applied) = StorageModule.Migrate(options);
                 Console.WriteLine(applied.Count == 0
-                    ? $"{db.Path}: schema is up to date."
-                    : string.Join(Environment.NewLine, applied.Select(m => $"{db.Path}: applied V{m.Version} {m.Description} ({m.ExecutionMs} ms)")));
+                    ? $"{target}: schema is up to date."
+                    : string.Join(Environment.NewLine, applied.Select(m => $"{target}: applied V{m.Version} {m.Description} ({m.ExecutionMs} ms)")));
                 return 0;
             }
-            catch (MigrationException e)
+            catch (Exception e) when (e is StartupException or MigrationException)
             {
                 Console.Error.WriteLine($"vigil migrate: {e.Message}");
                 return 2;
@@ -76,7 +121,18 @@ public static class VigilCli
         return command;
     }
 
-    /// <summary>Flags given on the command line win over appsettings and environment; flags not given change nothing.</summary>
-    private static void Override(ConfigurationManager configuration, Dictionary<string, string?> values) =>
-        configuration.AddInMemoryCollection(values.Where(v => v.Value is not null));
+    /// <summary><c>--kafka-config key=value</c>, each one a setting; anything else is a <see cref="StartupException"/>.</summary>
+    private static IEnumerable<(string Key, string Value)> KafkaSettings(string[]? values)
+    {
+        foreach (var value in values ?? [])
+        {
+            var equals = value.IndexOf('=');
+            if (equals <= 0)
+            {
+                throw new StartupException($"--kafka-config takes key=value, not '{value}'");
+            }
+
+            yield return (value[..equals].Trim(), value[(equals + 1)..]);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Vigil.Api;
+using Vigil.Hosting.Readiness;
 using Vigil.Processing;
 using Vigil.Security;
 using Vigil.Storage.Sqlite;
@@ -11,12 +12,21 @@ namespace Vigil.Hosting;
 /// <summary>Builds the Vigil web application: modules in, endpoints mapped, storage migrated before the first request.</summary>
 public static class VigilApp
 {
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <summary>
+    /// Builds the application for the roles, store and log the settings name. <paramref name="settings"/> (the CLI's
+    /// flags) win over environment variables, which win over <paramref name="args"/> and appsettings.json; a setting
+    /// that cannot work throws <see cref="StartupException"/> before anything is registered.
+    /// </summary>
+    public static WebApplication Build(
+        string[] args, Action<WebApplicationBuilder>? configure = null, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
         // Settings files live beside the binary; relative paths in them (the data directory) are taken from the working directory.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables("VIGIL_");
+        builder.Configuration.AddInMemoryCollection(settings?.Where(s => s.Value is not null) ?? []);
         builder.Services.AddOptions<VigilOptions>().BindConfiguration(VigilOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var deployment = Deployment.From(builder.Configuration.GetSection(VigilOptions.Section).Get<VigilOptions>() ?? new VigilOptions());
+        builder.Services.AddSingleton(deployment);
         builder.Logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
         builder.WebHost.UseKestrel(k => k.AddServerHeader = false);
         builder.Services.AddProblemDetails();
@@ -24,9 +34,10 @@ public static class VigilApp
         // ASP.NET Core's data-protection keys live with the rest of Vigil's state, not in the service account's home.
         var dataDir = builder.Configuration[$"{VigilOptions.Section}:DataDir"] ?? new VigilOptions().DataDir;
         builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
-        builder.AddVigilStorage();
+        builder.AddVigilStorage(deployment);
         builder.AddVigilSecurity();
-        builder.AddVigilProcessing();
+        builder.AddVigilProcessing(deployment);
+        builder.AddVigilReadiness(deployment);
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -38,20 +49,31 @@ public static class VigilApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapVigilHealth();
-        app.MapOpenApi();
-        app.MapCustomers();
-        app.MapDepartments();
-        app.MapPatients();
-        app.MapDevices();
-        app.MapApiKeys();
-        app.MapReadings();
-        app.MapEvents();
-        app.MapNews2();
-        app.MapAggregates();
-        app.MapDeadLetters();
-        app.MapThresholds();
-        app.MapAlerts();
-        app.MapTimeline();
+        // Endpoints of roles this process does not run are not mapped: they answer 404.
+        if (deployment.Runs(Module.IngestEndpoints))
+        {
+            app.MapReadingIngest();
+            app.MapEventIngest();
+        }
+
+        if (deployment.Runs(Module.ApiEndpoints))
+        {
+            app.MapOpenApi();
+            app.MapCustomers();
+            app.MapDepartments();
+            app.MapPatients();
+            app.MapDevices();
+            app.MapApiKeys();
+            app.MapReadings();
+            app.MapEvents();
+            app.MapNews2();
+            app.MapAggregates();
+            app.MapDeadLetters();
+            app.MapThresholds();
+            app.MapAlerts();
+            app.MapTimeline();
+        }
+
         return app;
     }
 
@@ -77,8 +99,9 @@ public static class VigilApp
 
         await BootstrapAdminKey.EnsureAsync(app.Services, cancellationToken);
         await app.StartAsync(cancellationToken);
-        logger.LogInformation("Vigil is listening on {Urls} with data in {DataDir} (SQLite {SqliteVersion}, {SqliteSource} library)",
-            string.Join(", ", app.Urls), Path.GetFullPath(options.DataDir), SQLitePCL.raw.sqlite3_libversion().utf8_to_string(), SqliteLibrary.Source);
+        logger.LogInformation("Vigil is listening on {Urls} with data in {DataDir} (SQLite {SqliteVersion}, {SqliteSource} library); roles: {Roles}",
+            string.Join(", ", app.Urls), Path.GetFullPath(options.DataDir), SQLitePCL.raw.sqlite3_libversion().utf8_to_string(), SqliteLibrary.Source,
+            string.Join(",", app.Services.GetRequiredService<Deployment>().Roles.Select(Roles.Name)));
     }
 
     /// <summary>Stops taking requests, lets in-flight ones finish, then drains the writer so every acknowledged write is committed.</summary>

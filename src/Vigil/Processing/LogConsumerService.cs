@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Vigil.Domain.Log;
+using Vigil.Hosting.Readiness;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Writes;
 
@@ -35,6 +36,9 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
     public Task WhenHandled(string customerId, string id) =>
         _waiters.GetOrAdd((customerId, id), static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
+    /// <summary>"assigned" once this member has subscribed and knows its committed offsets; <c>/health/ready</c> reports it.</summary>
+    public ConsumerReadiness Readiness { get; } = new();
+
     /// <summary>The log this member reads from and its handler appends to.</summary>
     protected IEventLog Log { get; } = log;
 
@@ -61,6 +65,18 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await ConsumeAsync(stoppingToken);
+        }
+        finally
+        {
+            Readiness.Stopped();
+        }
+    }
+
+    private async Task ConsumeAsync(CancellationToken stoppingToken)
+    {
         IReadOnlyList<string> topics = [.. Topics, ReplayTopic(GroupId)];
         await using var consumer = Log.Subscribe(GroupId, topics);
 
@@ -72,6 +88,8 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
                 _progress.Committed(topic, partition, consumer.CommittedOffset(topic, partition));
             }
         }
+
+        Readiness.Assigned();
         while (!stoppingToken.IsCancellationRequested)
         {
             IReadOnlyList<ConsumedBatch> batches;

@@ -1,3 +1,4 @@
+using Vigil.Hosting;
 using Vigil.Processing.Alerts;
 using Vigil.Processing.Analysis;
 using Vigil.Processing.Enrichment;
@@ -6,30 +7,47 @@ using Vigil.Processing.Events.Handlers;
 
 namespace Vigil.Processing;
 
-/// <summary>The stream-processing roles that run in this process.</summary>
+/// <summary>
+/// The stream-processing modules: their stores and options always (the API's queries read them), their hosted services
+/// only for the roles this process runs (<see cref="Roles"/>).
+/// </summary>
 public static class ProcessingModule
 {
-    public static IHostApplicationBuilder AddVigilProcessing(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddVigilProcessing(this IHostApplicationBuilder builder, Deployment deployment)
     {
         builder.Services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section)
             .Validate(o => o.AutoResolveAfter >= TimeSpan.Zero, "Alerts:AutoResolveAfter must not be negative")
             .Validate(o => o.SweepInterval > TimeSpan.Zero, "Alerts:SweepInterval must be positive").ValidateOnStart();
-        builder.Services.AddHostedService<ReadingEnricher>();
+        builder.Services.AddSingleton<ReadingEnricher>();
+        if (deployment.Runs(Module.ReadingEnricher))
+        {
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ReadingEnricher>());
+        }
+
         builder.Services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.Section)
             .Validate(o => o.AllowedLateness >= TimeSpan.Zero, "Analysis:AllowedLateness must not be negative").ValidateOnStart();
         builder.Services.AddSingleton<WindowStore>();
         builder.Services.AddSingleton<WindowAggregator>();
         builder.Services.AddSingleton<News2Scorer>();
         builder.Services.AddSingleton<ThresholdEvaluator>();
-        builder.Services.AddHostedService<Analyzer>();
+        builder.Services.AddSingleton<Analyzer>();
+        if (deployment.Runs(Module.Analyzer))
+        {
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Analyzer>());
+        }
+
         builder.Services.AddSingleton<AlertSweeper>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertSweeper>());
-        builder.AddVigilEventProcessing();
+        if (deployment.Runs(Module.AlertSweeper))
+        {
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertSweeper>());
+        }
+
+        builder.AddVigilEventProcessing(deployment);
         return builder;
     }
 
     /// <summary>The process role and its handlers, one per event type; another handler is one more registration.</summary>
-    private static void AddVigilEventProcessing(this IHostApplicationBuilder builder)
+    private static void AddVigilEventProcessing(this IHostApplicationBuilder builder, Deployment deployment)
     {
         builder.Services.AddSingleton<IEventHandler, AdmissionHandler>();
         builder.Services.AddSingleton<IEventHandler, TransferHandler>();
@@ -37,6 +55,9 @@ public static class ProcessingModule
         builder.Services.AddSingleton<IEventHandler, EventAlertHandler>();
         builder.Services.AddSingleton<IEventHandler, TimelineHandler>();
         builder.Services.AddSingleton<EventProcessor>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<EventProcessor>());
+        if (deployment.Runs(Module.EventProcessor))
+        {
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<EventProcessor>());
+        }
     }
 }

@@ -82,9 +82,64 @@ public sealed class CliTests : IDisposable
         output.ShouldContain("Another Vigil process is using the data directory");
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(params string[] args)
+    [Fact]
+    public async Task Serve_with_a_subset_of_roles_runs_and_reports_only_those()
+    {
+        await using var vigil = await VigilProcess.StartAsync(_dataDir, TestContext.Current.CancellationToken, ["--roles", "enrich,notify"]);
+        using var client = new HttpClient { BaseAddress = vigil.BaseAddress };
+
+        using var ready = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/health/ready", TestContext.Current.CancellationToken));
+
+        ready.RootElement.GetProperty("modules").EnumerateObject().Select(m => m.Name).ShouldBe(["enrich", "notify"]);
+        vigil.Output.ShouldContain("roles: enrich,notify");
+    }
+
+    [Theory]
+    [InlineData("unknown role 'bogus' (--roles, Vigil:Roles)", "serve", "--roles", "ingest,bogus")]
+    [InlineData("--storage postgres needs --connection-string", "serve", "--storage", "postgres")]
+    [InlineData("--storage postgres needs --log kafka", "serve", "--storage", "postgres", "--connection-string", "Host=db")]
+    [InlineData("--log kafka needs --kafka-bootstrap", "serve", "--storage", "postgres", "--connection-string", "Host=db", "--log", "kafka")]
+    [InlineData("--kafka-config takes key=value, not 'acks'", "serve", "--kafka-config", "acks")]
+    [InlineData(
+        "not in this build yet: the PostgreSQL stores (--storage postgres) and the Kafka event log (--log kafka); use --storage sqlite --log embedded",
+        "serve", "--storage", "postgres", "--connection-string", "Host=db", "--log", "kafka", "--kafka-bootstrap", "k:9092",
+        "--kafka-config", "acks=all", "--kafka-config", "api.version.request=false")]
+    [InlineData("--storage postgres needs --connection-string", "migrate", "--storage", "postgres")]
+    [InlineData("not in this build yet: the PostgreSQL stores (--storage postgres); use --storage sqlite", "migrate", "--storage", "postgres", "--connection-string", "Host=db")]
+    public async Task Settings_that_cannot_work_stop_vigil_with_one_line_and_exit_code_2(string message, params string[] args)
+    {
+        var (code, output) = await RunAsync([.. args, "--data-dir", _dataDir]);
+
+        code.ShouldBe(2);
+        output.Trim().ShouldNotContain('\n');
+        output.ShouldContain(message);
+        Directory.Exists(Path.Combine(_dataDir, "keys")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Serve_and_migrate_take_their_settings_from_VIGIL_environment_variables_too()
+    {
+        var env = new Dictionary<string, string> { ["VIGIL_Vigil__Roles"] = "bogus", ["VIGIL_VIGIL__STORAGE"] = "postgres" };
+
+        var (serve, serveOutput) = await RunAsync(env, "serve", "--data-dir", _dataDir);
+        var (migrate, migrateOutput) = await RunAsync(env, "migrate", "--data-dir", _dataDir);
+
+        serve.ShouldBe(2);
+        serveOutput.ShouldContain("unknown role 'bogus'");
+        migrate.ShouldBe(2);
+        migrateOutput.ShouldContain("--storage postgres needs --connection-string");
+    }
+
+    private static Task<(int Code, string Output)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    private static async Task<(int Code, string Output)> RunAsync(Dictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "vigil.dll"));
         foreach (var arg in args)
         {

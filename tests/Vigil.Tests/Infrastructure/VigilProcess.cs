@@ -32,7 +32,8 @@ public sealed class VigilProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<VigilProcess> StartAsync(string dataDir, CancellationToken cancellationToken)
+    /// <summary>Starts <c>vigil serve</c> on a free port with <paramref name="args"/> added (<c>--roles</c>, say) and waits until it is ready.</summary>
+    public static async Task<VigilProcess> StartAsync(string dataDir, CancellationToken cancellationToken, IReadOnlyList<string>? args = null)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet")
@@ -41,7 +42,7 @@ public sealed class VigilProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "vigil.dll"), "serve", "--data-dir", dataDir, "--urls", $"http://127.0.0.1:{port}" })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "vigil.dll"), "serve", "--data-dir", dataDir, "--urls", $"http://127.0.0.1:{port}" }.Concat(args ?? []))
         {
             info.ArgumentList.Add(arg);
         }

@@ -32,17 +32,39 @@ public sealed class VigilServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<VigilServer> StartAsync(string? dataDir = null, Action<WebApplicationBuilder>? configure = null)
+    /// <summary>
+    /// Starts a server and waits until <c>/health/ready</c> answers 200 (its consumers have subscribed).
+    /// <paramref name="settings"/> are what <c>vigil serve</c>'s flags set, such as <c>Vigil:Roles</c>.
+    /// </summary>
+    public static async Task<VigilServer> StartAsync(
+        string? dataDir = null, Action<WebApplicationBuilder>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var owns = dataDir is null;
         dataDir ??= Path.Combine(Path.GetTempPath(), "vigil-test-" + Guid.NewGuid().ToString("N"));
-        var app = VigilApp.Build(["--urls", "http://127.0.0.1:0", "--Vigil:DataDir", dataDir], configure);
+        var app = VigilApp.Build(["--urls", "http://127.0.0.1:0", "--Vigil:DataDir", dataDir], configure, settings);
         var server = new VigilServer(app, dataDir, owns);
         await VigilApp.StartAsync(app, CancellationToken.None);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address);
         server.AdminKey = (await File.ReadAllTextAsync(Path.Combine(dataDir, BootstrapAdminKey.FileName))).Trim();
+        await server.WaitUntilReadyAsync();
         return server;
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var client = Client();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            using var response = await client.GetAsync("/health/ready", deadline.Token);
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(10, deadline.Token);
+        }
     }
 
     /// <summary>An HTTP client for this server sending <paramref name="apiKey"/> (none when null).</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Vigil.Domain.Log;
+using Vigil.Hosting.Readiness;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Writes;
 
@@ -74,6 +75,9 @@ internal sealed partial class EventProcessor : BackgroundService
     public Task WhenHandled(string customerId, string eventId) =>
         _waiters.GetOrAdd((customerId, eventId), static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
+    /// <summary>"assigned" once this member has subscribed and knows its committed offsets; <c>/health/ready</c> reports it.</summary>
+    public ConsumerReadiness Readiness { get; } = new();
+
     /// <summary>Completes once the group's committed offset of the partition is past <paramref name="offset"/>.</summary>
     public Task ProcessedAsync(string topic, int partition, long offset, CancellationToken cancellationToken) =>
         _progress.WaitAsync(topic, partition, offset, cancellationToken);
@@ -93,6 +97,7 @@ internal sealed partial class EventProcessor : BackgroundService
             }
         }
 
+        Readiness.Assigned();
         var lanes = new KeyedLanes<ConsumedMessage>(RunAsync, stoppingToken);
         var committer = CommitBehindAsync(stoppingToken);
         try
@@ -101,6 +106,7 @@ internal sealed partial class EventProcessor : BackgroundService
         }
         finally
         {
+            Readiness.Stopped();
             await lanes.StoppedAsync();
             await committer;
             await CommitBehindOnceAsync(CancellationToken.None); // what finished before the stop, so less is handed out again

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Command-line tools the tests call (no server): Debian's docker-compose, whose `config -q` checks
+# deploy/docker-compose.yml (no Docker engine is needed or started), and python3-yaml, which parses deploy/k8s/*.yaml.
+#   scripts/test-deps/tools.sh [start|stop]
+# start (the default) installs what is missing; stop does nothing. Idempotent.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
+
+case "${1:-start}" in
+  start)
+    mkdir -p "$deps_dir"
+    command -v docker-compose >/dev/null 2>&1 && /usr/bin/python3 -c "import yaml" 2>/dev/null || apt_install docker-compose python3-yaml
+    command -v docker-compose >/dev/null 2>&1 || die "docker-compose is still missing after apt-get install docker-compose"
+    ;;
+  stop) ;;
+  *) die "usage: $0 [start|stop]" ;;
+esac

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Vigil.Processing.Analysis;
+using Vigil.Processing.Enrichment;
+using Vigil.Processing.Events;
+
+namespace Vigil.Hosting.Readiness;
+
+/// <summary><c>/health/ready</c> has one entry per role this process runs, named after the role.</summary>
+public static class ReadinessModule
+{
+    public const string NotifyNote = "nothing to run yet: the notification service (alert webhooks, the live stream) comes in a later release";
+
+    public static IHostApplicationBuilder AddVigilReadiness(this IHostApplicationBuilder builder, Deployment deployment)
+    {
+        var checks = builder.Services.AddHealthChecks();
+        foreach (var role in deployment.Roles)
+        {
+            checks.Add(new HealthCheckRegistration(Roles.Name(role), sp => role == ProcessRole.Notify
+                    ? new IdleRoleCheck(NotifyNote)
+                    : new RoleReadinessCheck(sp.GetServices<IReadinessProbe>(), Consumer(sp, role)),
+                HealthStatus.Unhealthy, ["ready"]));
+        }
+
+        return builder;
+    }
+
+    /// <summary>The consumer-group member a role runs, if it runs one.</summary>
+    private static ConsumerReadiness? Consumer(IServiceProvider services, ProcessRole role) => role switch
+    {
+        ProcessRole.Enrich => services.GetRequiredService<ReadingEnricher>().Readiness,
+        ProcessRole.Analyze => services.GetRequiredService<Analyzer>().Readiness,
+        ProcessRole.Process => services.GetRequiredService<EventProcessor>().Readiness,
+        _ => null,
+    };
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Vigil.Hosting.Readiness;
+
+/// <summary>
+/// One running role's readiness: every dependency probe (database, log) and, for a consuming role, its consumer-group
+/// member. Ready only when all are.
+/// </summary>
+internal sealed class RoleReadinessCheck(IEnumerable<IReadinessProbe> probes, ConsumerReadiness? consumer) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var dependencies = new Dictionary<string, object>();
+        var errors = new List<string>();
+        var ready = true;
+        foreach (var probe in probes)
+        {
+            var result = await probe.CheckAsync(cancellationToken);
+            dependencies[probe.Dependency] = result.State;
+            ready &= result.Ready;
+            if (result.Error is not null)
+            {
+                errors.Add(result.Error);
+            }
+        }
+
+        if (consumer is not null)
+        {
+            dependencies["consumer"] = consumer.State;
+            ready &= consumer.Ready;
+        }
+
+        var error = errors.Count == 0 ? null : string.Join("; ", errors);
+        return ready ? HealthCheckResult.Healthy(null, dependencies) : HealthCheckResult.Unhealthy(error, data: dependencies);
+    }
+}
+
+/// <summary>The notify role has no module yet: it is accepted, runs nothing and says so.</summary>
+internal sealed class IdleRoleCheck(string note) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(HealthCheckResult.Healthy(note));
+}

@@ -1,0 +1,82 @@
+namespace Vigil.Hosting;
+
+/// <summary>What a Vigil process can run; <c>--roles</c> picks any subset (Grafana Loki's <c>-target</c>).</summary>
+public enum ProcessRole
+{
+    Ingest,
+    Enrich,
+    Analyze,
+    Process,
+    Notify,
+    Api,
+}
+
+/// <summary>The parts a role turns on: endpoint groups and hosted services.</summary>
+public enum Module
+{
+    /// <summary><c>POST /api/v1/readings</c> and <c>POST /api/v1/events</c>.</summary>
+    IngestEndpoints,
+    ReadingEnricher,
+    Analyzer,
+    AlertSweeper,
+    EventProcessor,
+    /// <summary>Reference data, API keys, queries, thresholds, alerts, DLQ, timeline and the OpenAPI document.</summary>
+    ApiEndpoints,
+}
+
+/// <summary>The role table: which modules each role turns on. Health endpoints and authentication are always on.</summary>
+public static class Roles
+{
+    public const string All = "all";
+
+    public static IReadOnlyList<Module> ModulesOf(ProcessRole role) => role switch
+    {
+        ProcessRole.Ingest => [Module.IngestEndpoints],
+        ProcessRole.Enrich => [Module.ReadingEnricher],
+        ProcessRole.Analyze => [Module.Analyzer, Module.AlertSweeper],
+        ProcessRole.Process => [Module.EventProcessor],
+        ProcessRole.Notify => [], // the notification service comes in a later release; /health/ready says so
+        ProcessRole.Api => [Module.ApiEndpoints],
+        _ => throw new ArgumentOutOfRangeException(nameof(role)),
+    };
+
+    public static string Name(ProcessRole role) => role.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// Parses <c>ingest,enrich,...</c> (or <c>all</c>, alone or in the list) into roles in table order; an unknown or
+    /// empty list is a <see cref="StartupException"/> naming the roles there are.
+    /// </summary>
+    public static IReadOnlyList<ProcessRole> Parse(string? value)
+    {
+        var names = (value ?? All).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0)
+        {
+            throw new StartupException($"no roles given (--roles, Vigil:Roles); roles: {Known}");
+        }
+
+        var roles = new HashSet<ProcessRole>();
+        foreach (var name in names)
+        {
+            if (string.Equals(name, All, StringComparison.OrdinalIgnoreCase))
+            {
+                roles.UnionWith(Enum.GetValues<ProcessRole>());
+            }
+            else if (Enum.GetValues<ProcessRole>().Cast<ProcessRole?>().FirstOrDefault(r => string.Equals(Name(r!.Value), name, StringComparison.OrdinalIgnoreCase))
+                     is { } role)
+            {
+                roles.Add(role);
+            }
+            else
+            {
+                throw new StartupException($"unknown role '{name}' (--roles, Vigil:Roles); roles: {Known}");
+            }
+        }
+
+        return [.. Enum.GetValues<ProcessRole>().Where(roles.Contains)];
+    }
+
+    private static string Known => string.Join(", ", Enum.GetValues<ProcessRole>().Select(Name)) + ", " + All;
+}
+
+/// <summary>A setting that keeps Vigil from starting: the CLI prints its one-line message and exits with code 2.</summary>
+public sealed class StartupException(string message) : Exception(message);
