@@ -177,7 +177,7 @@ public sealed class ReadingStore(IDatabase db, IEventLog log, ReadingIndexer? in
                     WHERE customer_id = @customerId AND patient_id = @patientId AND (@type IS NULL OR type = @type)
                       AND observed_at >= @from AND observed_at < @to
                       AND (observed_at > @afterTime OR (observed_at = @afterTime AND seq > @afterSeq))
-                    ORDER BY observed_at, seq LIMIT @take)
+                    ORDER BY observed_at, seq LIMIT @take) AS indexed
                 UNION ALL
                 SELECT * FROM (
                     SELECT seq, observed_at FROM readings
@@ -185,7 +185,7 @@ public sealed class ReadingStore(IDatabase db, IEventLog log, ReadingIndexer? in
                       AND customer_id = @customerId AND patient_id = @patientId AND (@type IS NULL OR type = @type)
                       AND observed_at >= @from AND observed_at < @to
                       AND (observed_at > @afterTime OR (observed_at = @afterTime AND seq > @afterSeq))
-                    ORDER BY observed_at, seq LIMIT @take))
+                    ORDER BY observed_at, seq LIMIT @take) AS tail)
             SELECT {ReadingRow.Columns} FROM hits h JOIN readings r ON r.seq = h.seq
             ORDER BY h.observed_at, h.seq
             LIMIT @take

@@ -57,7 +57,7 @@ public sealed class PatientTimeline(IDatabase db)
                 SELECT 'alert', t.at, a.id, t.transition, a.status, NULL, NULL, a.rule, t.severity, a.message, t.by, t.note, t.seq
                 FROM alert_transitions t JOIN alerts a ON a.customer_id = t.customer_id AND a.id = t.alert_id
                 WHERE a.customer_id = @customerId AND a.patient_id = @patientId AND t.at >= @from AND t.at < @to
-            )
+            ) AS entries
             ORDER BY at DESC, tiebreak DESC LIMIT @limit
             """,
             new

@@ -80,6 +80,11 @@ public static class VigilCli
                 await Console.Error.WriteLineAsync($"vigil: {e.Message}");
                 return 2;
             }
+            catch (System.Data.Common.DbException e)
+            {
+                await Console.Error.WriteLineAsync($"vigil: cannot reach the database: {FirstLine(e.Message)}");
+                return Unreachable;
+            }
         });
         return command;
     }
@@ -117,9 +122,19 @@ public static class VigilCli
                 Console.Error.WriteLine($"vigil migrate: {e.Message}");
                 return 2;
             }
+            catch (System.Data.Common.DbException e)
+            {
+                Console.Error.WriteLine($"vigil migrate: cannot reach the database: {FirstLine(e.Message)}");
+                return Unreachable;
+            }
         });
         return command;
     }
+
+    /// <summary>The exit code when a dependency (the database) does not answer: settings may be right, try again later.</summary>
+    public const int Unreachable = 3;
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     /// <summary><c>--kafka-config key=value</c>, each one a setting; anything else is a <see cref="StartupException"/>.</summary>
     private static IEnumerable<(string Key, string Value)> KafkaSettings(string[]? values)

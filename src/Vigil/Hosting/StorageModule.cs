@@ -5,7 +5,9 @@ using Vigil.Storage;
 using Vigil.Storage.Alerts;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Events;
+using Vigil.Kafka;
 using Vigil.Storage.Migrations;
+using Vigil.Storage.Postgres;
 using Vigil.Storage.Readings;
 using Vigil.Storage.Reference;
 using Vigil.Storage.Security;
@@ -16,53 +18,87 @@ using Vigil.Storage.Writes;
 namespace Vigil.Hosting;
 
 /// <summary>
-/// The store and the event log: SQLite in the data directory with the group committer, the embedded event log and
-/// the stores. The one place where <c>--storage</c> and <c>--log</c> choose implementations: the PostgreSQL stores and
-/// the Kafka log plug in at the two switches below (<see cref="AddVigilStorage"/>, <see cref="Migrate(VigilOptions)"/>).
+/// The store and the event log, the one place where <c>--storage</c> and <c>--log</c> choose implementations: SQLite in
+/// the data directory with the embedded log, or PostgreSQL with Kafka; the group committer and the stores on top are
+/// the same for both.
 /// </summary>
 public static class StorageModule
 {
     public static IHostApplicationBuilder AddVigilStorage(this IHostApplicationBuilder builder, Deployment deployment)
     {
-        switch (deployment.Storage, deployment.Log)
-        {
-            case (StorageKind.Sqlite, EventLogKind.Embedded):
-                break;
-            default:
-                throw NotInThisBuild(deployment.Storage, deployment.Log);
-        }
-
         builder.Services.AddOptions<EventLogOptions>().BindConfiguration("EventLog").Validate(o => o.Partitions is >= 1 and <= 1024, "EventLog:Partitions must be 1 to 1024")
             .Validate(o => o.Retention > TimeSpan.Zero && o.RetentionCheckInterval > TimeSpan.Zero, "EventLog:Retention and RetentionCheckInterval must be positive")
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
+        switch (deployment.Storage, deployment.Log)
+        {
+            case (StorageKind.Sqlite, EventLogKind.Embedded):
+                AddEmbedded(builder.Services);
+                break;
+            case (StorageKind.Postgres, EventLogKind.Kafka):
+                AddDistributed(builder.Services);
+                break;
+            default:
+                throw new StartupException($"--storage {deployment.Storage} with --log {deployment.Log} is not a combination Vigil runs");
+        }
+
         builder.Services.TryAddSingleton(sp =>
         {
-            var options = sp.GetRequiredService<IOptions<VigilOptions>>().Value;
-            return new SqliteDatabase(options.DataDir, options.WalAutoCheckpointPages);
-        });
-        builder.Services.TryAddSingleton<IDatabase>(sp => sp.GetRequiredService<SqliteDatabase>());
-        builder.Services.TryAddSingleton(sp =>
-        {
-            var db = sp.GetRequiredService<SqliteDatabase>();
+            var db = sp.GetRequiredService<IDatabase>();
             return new GroupCommitter(db.OpenWriter, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GroupCommitter>>());
         });
-        builder.Services.TryAddSingleton<IEventLog, EmbeddedEventLog>();
-        builder.Services.AddSingleton<EmbeddedLogRetention>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<EmbeddedLogRetention>());
         builder.Services.AddSingleton<ReferenceStore>();
-        builder.Services.AddSingleton(sp => new ReadingIndexer(
-            sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<GroupCommitter>(), sp.GetRequiredService<ILogger<ReadingIndexer>>()));
         builder.Services.AddSingleton<ReadingStore>();
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<ThresholdStore>();
         builder.Services.AddSingleton<AlertStore>();
         builder.Services.AddSingleton<PatientTimeline>();
-        builder.Services.AddSingleton<SqliteProbe>();
-        builder.Services.AddSingleton<IReadinessProbe>(sp => sp.GetRequiredService<SqliteProbe>());
-        builder.Services.AddSingleton<IReadinessProbe, EmbeddedLogProbe>();
         return builder;
+    }
+
+    /// <summary>SQLite in the data directory with the embedded log, its retention and the by-patient indexer.</summary>
+    private static void AddEmbedded(IServiceCollection services)
+    {
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<VigilOptions>>().Value;
+            return new SqliteDatabase(options.DataDir, options.WalAutoCheckpointPages);
+        });
+        services.TryAddSingleton<IDatabase>(sp => sp.GetRequiredService<SqliteDatabase>());
+        services.TryAddSingleton<IEventLog, EmbeddedEventLog>();
+        services.AddSingleton<EmbeddedLogRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmbeddedLogRetention>());
+        services.AddSingleton(sp => new ReadingIndexer(
+            sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<GroupCommitter>(), sp.GetRequiredService<ILogger<ReadingIndexer>>()));
+        services.AddSingleton<SqliteProbe>();
+        services.AddSingleton<IReadinessProbe>(sp => sp.GetRequiredService<SqliteProbe>());
+        services.AddSingleton<IReadinessProbe, EmbeddedLogProbe>();
+    }
+
+    /// <summary>
+    /// PostgreSQL (a pooled data source) with the Kafka log: appends go to the outbox in the writer's transaction and
+    /// this process's relay (one active across all processes) moves them to Kafka (docs/distributed.md).
+    /// </summary>
+    private static void AddDistributed(IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new PostgresDatabase(sp.GetRequiredService<IOptions<VigilOptions>>().Value.ConnectionString!));
+        services.TryAddSingleton<IDatabase>(sp => sp.GetRequiredService<PostgresDatabase>());
+        services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section).Configure<IOptions<VigilOptions>>((kafka, vigil) =>
+        {
+            kafka.Bootstrap = vigil.Value.KafkaBootstrap ?? kafka.Bootstrap;
+            foreach (var (key, value) in vigil.Value.KafkaConfig)
+            {
+                kafka.Config[key] = value;
+            }
+        });
+        services.TryAddSingleton<IEventLog>(sp => new KafkaEventLog(
+            sp.GetRequiredService<PostgresDatabase>().DataSource, sp.GetRequiredService<IOptions<KafkaOptions>>(), sp.GetRequiredService<IOptions<EventLogOptions>>()));
+        services.AddHostedService(sp => new OutboxRelay(
+            sp.GetRequiredService<PostgresDatabase>().DataSource, sp.GetRequiredService<IOptions<KafkaOptions>>(), sp.GetRequiredService<ILogger<OutboxRelay>>()));
+        services.AddSingleton<KafkaHealth>();
+        services.AddSingleton<IReadinessProbe>(sp => new PostgresProbe(sp.GetRequiredService<PostgresDatabase>()));
+        services.AddSingleton<IReadinessProbe, KafkaProbe>();
     }
 
     /// <summary>
@@ -77,25 +113,9 @@ public static class StorageModule
                 var db = new SqliteDatabase(options.DataDir, options.WalAutoCheckpointPages);
                 return (db.Path, Migrate(db));
             default:
-                throw NotInThisBuild(StorageKind.Postgres, null);
+                var target = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString) { Password = null };
+                return ($"postgres {target.Host}:{target.Port}/{target.Database}", PostgresDatabase.Migrate(options.ConnectionString!));
         }
-    }
-
-    private static StartupException NotInThisBuild(StorageKind storage, EventLogKind? log)
-    {
-        var missing = new List<string>();
-        if (storage == StorageKind.Postgres)
-        {
-            missing.Add("the PostgreSQL stores (--storage postgres)");
-        }
-
-        if (log == EventLogKind.Kafka)
-        {
-            missing.Add("the Kafka event log (--log kafka)");
-        }
-
-        var instead = log is null ? "--storage sqlite" : "--storage sqlite --log embedded";
-        return new StartupException($"not in this build yet: {string.Join(" and ", missing)}; use {instead}");
     }
 
     /// <summary>Applies the embedded migrations; refuses to start on a database whose history does not match.</summary>

@@ -88,10 +88,28 @@ public static class VigilApp
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken)
     {
         var options = app.Services.GetRequiredService<IOptions<VigilOptions>>().Value;
-        var dataLock = new DataDirectoryLock(options.DataDir);
-        app.Lifetime.ApplicationStopped.Register(dataLock.Dispose);
-        var applied = StorageModule.Migrate(app.Services.GetRequiredService<SqliteDatabase>());
+        var deployment = app.Services.GetRequiredService<Deployment>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Vigil");
+        string store;
+        IReadOnlyList<Storage.Migrations.Migrator.Applied> applied;
+        if (deployment.Storage == StorageKind.Sqlite)
+        {
+            // One process owns a data directory: the embedded database has one writer.
+            var dataLock = new DataDirectoryLock(options.DataDir);
+            app.Lifetime.ApplicationStopped.Register(dataLock.Dispose);
+            applied = StorageModule.Migrate(app.Services.GetRequiredService<SqliteDatabase>());
+            store = $"data in {Path.GetFullPath(options.DataDir)} (SQLite {SQLitePCL.raw.sqlite3_libversion().utf8_to_string()}, {SqliteLibrary.Source} library)";
+        }
+        else
+        {
+            // Every process of a deployment migrates at start; the migrator's advisory lock lets one apply and the rest wait.
+            Directory.CreateDirectory(options.DataDir);
+            var db = app.Services.GetRequiredService<Storage.Postgres.PostgresDatabase>();
+            applied = db.Migrate();
+            var target = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString);
+            store = $"PostgreSQL {target.Host}:{target.Port}/{target.Database} and Kafka {options.KafkaBootstrap}";
+        }
+
         foreach (var m in applied)
         {
             logger.LogInformation("Applied migration V{Version} ({Description}) in {Ms} ms", m.Version, m.Description, m.ExecutionMs);
@@ -99,9 +117,8 @@ public static class VigilApp
 
         await BootstrapAdminKey.EnsureAsync(app.Services, cancellationToken);
         await app.StartAsync(cancellationToken);
-        logger.LogInformation("Vigil is listening on {Urls} with data in {DataDir} (SQLite {SqliteVersion}, {SqliteSource} library); roles: {Roles}",
-            string.Join(", ", app.Urls), Path.GetFullPath(options.DataDir), SQLitePCL.raw.sqlite3_libversion().utf8_to_string(), SqliteLibrary.Source,
-            string.Join(",", app.Services.GetRequiredService<Deployment>().Roles.Select(Roles.Name)));
+        logger.LogInformation("Vigil is listening on {Urls} with {Store}; roles: {Roles}",
+            string.Join(", ", app.Urls), store, string.Join(",", deployment.Roles.Select(Roles.Name)));
     }
 
     /// <summary>Stops taking requests, lets in-flight ones finish, then drains the writer so every acknowledged write is committed.</summary>

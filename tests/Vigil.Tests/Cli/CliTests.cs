@@ -100,12 +100,7 @@ public sealed class CliTests : IDisposable
     [InlineData("--storage postgres needs --log kafka", "serve", "--storage", "postgres", "--connection-string", "Host=db")]
     [InlineData("--log kafka needs --kafka-bootstrap", "serve", "--storage", "postgres", "--connection-string", "Host=db", "--log", "kafka")]
     [InlineData("--kafka-config takes key=value, not 'acks'", "serve", "--kafka-config", "acks")]
-    [InlineData(
-        "not in this build yet: the PostgreSQL stores (--storage postgres) and the Kafka event log (--log kafka); use --storage sqlite --log embedded",
-        "serve", "--storage", "postgres", "--connection-string", "Host=db", "--log", "kafka", "--kafka-bootstrap", "k:9092",
-        "--kafka-config", "acks=all", "--kafka-config", "api.version.request=false")]
     [InlineData("--storage postgres needs --connection-string", "migrate", "--storage", "postgres")]
-    [InlineData("not in this build yet: the PostgreSQL stores (--storage postgres); use --storage sqlite", "migrate", "--storage", "postgres", "--connection-string", "Host=db")]
     public async Task Settings_that_cannot_work_stop_vigil_with_one_line_and_exit_code_2(string message, params string[] args)
     {
         var (code, output) = await RunAsync([.. args, "--data-dir", _dataDir]);
@@ -114,6 +109,19 @@ public sealed class CliTests : IDisposable
         output.Trim().ShouldNotContain('\n');
         output.ShouldContain(message);
         Directory.Exists(Path.Combine(_dataDir, "keys")).ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("vigil: cannot reach the database", "serve", "--storage", "postgres", "--log", "kafka", "--kafka-bootstrap", "127.0.0.1:9")]
+    [InlineData("vigil migrate: cannot reach the database", "migrate", "--storage", "postgres")]
+    public async Task A_database_that_does_not_answer_stops_vigil_with_one_line_and_exit_code_3(string message, params string[] args)
+    {
+        // Port 1 on the loopback: nothing listens there, so the connection is refused at once.
+        var (code, output) = await RunAsync([.. args, "--connection-string", "Host=127.0.0.1;Port=1;Username=v;Password=v;Database=v;Timeout=5", "--data-dir", _dataDir]);
+
+        code.ShouldBe(3);
+        output.Trim().ShouldNotContain('\n');
+        output.ShouldContain(message);
     }
 
     [Fact]
