@@ -3,7 +3,9 @@
 # artifacts/test-deps/env, which test.sh sources.
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-deps_dir="$repo_root/artifacts/test-deps"
+# VIGIL_TEST_DEPS_DIR puts a second set of servers elsewhere (with other ports): the tests that restart PostgreSQL or
+# Kafka under a running Vigil use one of their own, so the servers other tests share never go down.
+deps_dir="${VIGIL_TEST_DEPS_DIR:-$repo_root/artifacts/test-deps}"
 env_file="$deps_dir/env"
 
 say() { echo "test-deps: $*" >&2; }

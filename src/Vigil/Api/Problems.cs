@@ -80,12 +80,13 @@ public static class Problems
                     .LogError(e, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
             }
 
+            // Clear first: it resets the headers too.
+            context.Response.Clear();
             if (status == 503)
             {
                 context.Response.Headers.RetryAfter = "1";
             }
 
-            context.Response.Clear();
             await Write(context, status, title, detail, errors);
         }
     }
