@@ -106,6 +106,14 @@ public static class VigilApp
             Directory.CreateDirectory(options.DataDir);
             var db = app.Services.GetRequiredService<Storage.Postgres.PostgresDatabase>();
             applied = db.Migrate();
+            var partitions = app.Services.GetRequiredService<IOptions<Storage.EventLog.EventLogOptions>>().Value.Partitions;
+            var wrong = app.Services.GetRequiredService<Kafka.KafkaHealth>().PartitionMismatches(Domain.Log.Topics.All, partitions, TimeSpan.FromSeconds(10));
+            if (wrong.Count > 0)
+            {
+                throw new StartupException(
+                    $"Kafka topics with another partition count than EventLog:Partitions ({partitions}): {string.Join(", ", wrong)}; patients would change partitions");
+            }
+
             var target = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString);
             store = $"PostgreSQL {target.Host}:{target.Port}/{target.Database} and Kafka {options.KafkaBootstrap}";
         }
