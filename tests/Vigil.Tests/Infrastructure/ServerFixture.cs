@@ -1,13 +1,68 @@
+using Microsoft.AspNetCore.Builder;
+
 namespace Vigil.Tests.Infrastructure;
 
-/// <summary>One running server per test class; tests keep apart by using their own customer ids.</summary>
-public sealed class ServerFixture : IAsyncLifetime
+/// <summary>
+/// One running server per test class, in embedded mode; <see cref="DistributedServerFixture"/> runs the same tests
+/// against PostgreSQL and Kafka. Tests keep apart by using their own customer ids.
+/// </summary>
+public class ServerFixture(IVigilStores stores) : IAsyncLifetime
 {
-    public VigilServer Server { get; private set; } = null!;
+    private VigilStore? _store;
+    private VigilServer? _server;
 
-    public VigilDatabase Database => new(Server.DataDir);
+    public ServerFixture()
+        : this(new EmbeddedStores())
+    {
+    }
 
-    public async ValueTask InitializeAsync() => Server = await VigilServer.StartAsync();
+    public VigilServer Server
+    {
+        get
+        {
+            stores.EnsureAvailable();
+            return _server!;
+        }
+    }
 
-    public ValueTask DisposeAsync() => Server.DisposeAsync();
+    public VigilDatabase Database => Server is not null ? _store!.Database : throw new InvalidOperationException("no server");
+
+    /// <summary>A store of its own in this fixture's mode, for a test that starts servers itself (a restart, other settings).</summary>
+    public async Task<VigilStore> CreateStoreAsync()
+    {
+        stores.EnsureAvailable();
+        return await stores.CreateAsync();
+    }
+
+    protected virtual void Configure(WebApplicationBuilder builder)
+    {
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        await stores.InitializeAsync();
+        if (stores.Available)
+        {
+            _store = await stores.CreateAsync();
+            _server = await _store.StartAsync(Configure);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
 }
+
+/// <summary>The server of <see cref="ServerFixture"/> in distributed mode (docs/distributed.md) on the test servers.</summary>
+public sealed class DistributedServerFixture() : ServerFixture(new DistributedStores());
