@@ -6,8 +6,9 @@ namespace Vigil.Tests.Infrastructure;
 /// One running server per test class, in embedded mode; <see cref="DistributedServerFixture"/> runs the same tests
 /// against PostgreSQL and Kafka. Tests keep apart by using their own customer ids.
 /// </summary>
-public class ServerFixture(IVigilStores stores) : IAsyncLifetime
+public class ServerFixture : IAsyncLifetime
 {
+    private readonly IVigilStores _stores;
     private VigilStore? _store;
     private VigilServer? _server;
 
@@ -16,11 +17,13 @@ public class ServerFixture(IVigilStores stores) : IAsyncLifetime
     {
     }
 
+    protected ServerFixture(IVigilStores stores) => _stores = stores;
+
     public VigilServer Server
     {
         get
         {
-            stores.EnsureAvailable();
+            _stores.EnsureAvailable();
             return _server!;
         }
     }
@@ -30,8 +33,8 @@ public class ServerFixture(IVigilStores stores) : IAsyncLifetime
     /// <summary>A store of its own in this fixture's mode, for a test that starts servers itself (a restart, other settings).</summary>
     public async Task<VigilStore> CreateStoreAsync()
     {
-        stores.EnsureAvailable();
-        return await stores.CreateAsync();
+        _stores.EnsureAvailable();
+        return await _stores.CreateAsync();
     }
 
     protected virtual void Configure(WebApplicationBuilder builder)
@@ -40,10 +43,10 @@ public class ServerFixture(IVigilStores stores) : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await stores.InitializeAsync();
-        if (stores.Available)
+        await _stores.InitializeAsync();
+        if (_stores.Available)
         {
-            _store = await stores.CreateAsync();
+            _store = await _stores.CreateAsync();
             _server = await _store.StartAsync(Configure);
         }
     }

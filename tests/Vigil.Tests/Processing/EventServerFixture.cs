@@ -6,10 +6,15 @@ using Vigil.Tests.Infrastructure;
 namespace Vigil.Tests.Processing;
 
 /// <summary>A server whose process role also has the test handlers (<c>test_slow</c>, <c>test_flaky</c>) beside the built-in ones.</summary>
-public class EventServerFixture(IVigilStores stores) : ServerFixture(stores)
+public class EventServerFixture : ServerFixture
 {
     public EventServerFixture()
         : this(new EmbeddedStores())
+    {
+    }
+
+    protected EventServerFixture(IVigilStores stores)
+        : base(stores)
     {
     }
 
