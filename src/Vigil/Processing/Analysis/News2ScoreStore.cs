@@ -27,7 +27,11 @@ internal static class News2ScoreStore
             ORDER BY at DESC, seq DESC LIMIT 1
             """, new { customerId, patientId }, ctx.Transaction);
 
-    /// <summary>Adds <paramref name="score"/> unless it says what the patient's latest stored score says; true when added.</summary>
+    /// <summary>
+    /// Adds <paramref name="score"/> unless it says what the patient's latest stored score says; true when stored. A
+    /// score for the same event time as the latest replaces it: the history keeps one score per moment, whether the
+    /// readings of a round reached the scorer in one batch or, as Kafka may deliver them, in several.
+    /// </summary>
     public static bool AddIfChanged(WriteContext ctx, string customerId, string patientId, News2Score score)
     {
         var at = score.At ?? throw new ArgumentException("a score without readings is not stored", nameof(score));
@@ -37,6 +41,23 @@ internal static class News2ScoreStore
         if (latest is not null && latest.Score == score.Score && latest.Risk == score.Risk && latest.Parameters == parameters && latest.Missing == missing)
         {
             return false;
+        }
+
+        if (latest is not null && latest.At == EventTime.ToMicros(at))
+        {
+            ctx.Connection.Execute(
+                """
+                UPDATE news2_scores SET score = @score, risk = @risk, complete = @complete, parameters = @parameters, missing = @missing,
+                                        computed_at = @computedAt
+                WHERE seq = @seq
+                """,
+                new
+                {
+                    seq = latest.Seq, score = score.Score, risk = score.Risk, complete = score.Complete ? 1 : 0, parameters, missing,
+                    computedAt = EventTime.ToMicros(ctx.Now),
+                },
+                ctx.Transaction);
+            return true;
         }
 
         ctx.Connection.Execute(
