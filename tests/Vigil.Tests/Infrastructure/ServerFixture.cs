@@ -28,7 +28,14 @@ public class ServerFixture : IAsyncLifetime
         }
     }
 
-    public VigilDatabase Database => Server is not null ? _store!.Database : throw new InvalidOperationException("no server");
+    public VigilDatabase Database
+    {
+        get
+        {
+            _stores.EnsureAvailable();
+            return _store!.Database;
+        }
+    }
 
     /// <summary>A store of its own in this fixture's mode, for a test that starts servers itself (a restart, other settings).</summary>
     public async Task<VigilStore> CreateStoreAsync()

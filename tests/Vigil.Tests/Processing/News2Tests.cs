@@ -197,6 +197,22 @@ public abstract class News2Tests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_round_whose_readings_arrive_in_two_requests_leaves_one_score_for_its_moment()
+    {
+        using var tenant = await TenantAsync("news2-moment");
+        await PostAsync(tenant, R("before", "heart_rate", 80, T.AddMinutes(-10)));
+        var round = NormalRound("m", T);
+
+        await PostAsync(tenant, round[..3]);
+        await PostAsync(tenant, round[3..]);
+
+        var history = await HistoryAsync(tenant);
+        history.Select(h => h.GetProperty("at").GetDateTimeOffset()).ShouldBe([T, T.AddMinutes(-10)]);
+        history[0].GetProperty("complete").GetBoolean().ShouldBeTrue();
+        history[0].GetProperty("score").GetInt32().ShouldBe(0);
+    }
+
+    [Fact]
     public async Task A_late_reading_yields_the_correct_current_score()
     {
         using var tenant = await TenantAsync("news2-late");
