@@ -14,6 +14,12 @@ public abstract class Statement : IDisposable
 
     public abstract Statement Bind(int index, double? value);
 
+    /// <summary>
+    /// A nullable integer (an optional timestamp in microseconds). Without this overload C# would bind a <c>long?</c> as
+    /// <c>double?</c>: SQLite stores it back as an integer, but PostgreSQL receives a float8 for a BIGINT column.
+    /// </summary>
+    public Statement Bind(int index, long? value) => value is { } v ? Bind(index, v) : Bind(index, (string?)null);
+
     public abstract Statement Bind(int index, ReadOnlySpan<byte> blob);
 
     /// <summary>Runs the statement to completion and returns the rows it changed.</summary>

@@ -13,7 +13,7 @@ namespace Vigil.Tests;
 /// The role matrix and tenant isolation, walked over every endpoint: each role of customer A, the system admin, and
 /// customer A's admin aimed at customer B's ids. Expectations are written here from the issue, not read from the code.
 /// </summary>
-public sealed class AccessMatrixTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class AccessMatrixTests(ServerFixture fixture)
 {
     private const string A = "walk-a";
     private const string B = "walk-b";
@@ -330,4 +330,10 @@ public sealed class AccessMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         using var response = await client.SendAsync(request, Http.Ct);
         return (response.StatusCode, await response.Content.ReadAsStringAsync(Http.Ct));
     }
+
+    /// <summary>Embedded mode: SQLite and the built-in log.</summary>
+    public sealed class Embedded(ServerFixture fixture) : AccessMatrixTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>Distributed mode: PostgreSQL and Kafka.</summary>
+    public sealed class Distributed(DistributedServerFixture fixture) : AccessMatrixTests(fixture), IClassFixture<DistributedServerFixture>;
 }

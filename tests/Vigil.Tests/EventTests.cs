@@ -6,7 +6,7 @@ using Vigil.Tests.Infrastructure;
 namespace Vigil.Tests;
 
 /// <summary>POST /api/v1/events and GET /api/v1/events/{eventId}: validation, all-or-nothing, idempotency, the events topic.</summary>
-public sealed class EventTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class EventTests(ServerFixture fixture)
 {
     private const string Topic = "events";
 
@@ -148,4 +148,10 @@ public sealed class EventTests(ServerFixture fixture) : IClassFixture<ServerFixt
         await (await mine.Admin.Get("/api/v1/events/theirs-only")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         await (await mine.Admin.Get("/api/v1/events/never")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
+
+    /// <summary>Embedded mode: SQLite and the built-in log.</summary>
+    public sealed class Embedded(ServerFixture fixture) : EventTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>Distributed mode: PostgreSQL and Kafka.</summary>
+    public sealed class Distributed(DistributedServerFixture fixture) : EventTests(fixture), IClassFixture<DistributedServerFixture>;
 }

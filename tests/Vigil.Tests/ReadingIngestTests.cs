@@ -7,7 +7,7 @@ using Vigil.Tests.Infrastructure;
 namespace Vigil.Tests;
 
 /// <summary>POST /api/v1/readings: conversion, validation, all-or-nothing batches, idempotency, and readings.raw.</summary>
-public sealed class ReadingIngestTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class ReadingIngestTests(ServerFixture fixture)
 {
     private const string Raw = "readings.raw";
 
@@ -336,4 +336,10 @@ public sealed class ReadingIngestTests(ServerFixture fixture) : IClassFixture<Se
 
         second.GetProperty("accepted").GetInt32().ShouldBe(1);
     }
+
+    /// <summary>Embedded mode: SQLite and the built-in log.</summary>
+    public sealed class Embedded(ServerFixture fixture) : ReadingIngestTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>Distributed mode: PostgreSQL and Kafka.</summary>
+    public sealed class Distributed(DistributedServerFixture fixture) : ReadingIngestTests(fixture), IClassFixture<DistributedServerFixture>;
 }

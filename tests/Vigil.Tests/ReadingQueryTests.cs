@@ -5,7 +5,7 @@ using Vigil.Tests.Infrastructure;
 namespace Vigil.Tests;
 
 /// <summary>GET /api/v1/patients/{id}/readings: event-time order, filters, cursor paging and limits.</summary>
-public sealed class ReadingQueryTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class ReadingQueryTests(ServerFixture fixture)
 {
     private VigilServer Server => fixture.Server;
 
@@ -136,4 +136,10 @@ public sealed class ReadingQueryTests(ServerFixture fixture) : IClassFixture<Ser
         Ids(await PageAsync(one, "")).ShouldBe(["one"]);
         Ids(await PageAsync(two, "")).ShouldBe(["two"]);
     }
+
+    /// <summary>Embedded mode: SQLite and the built-in log.</summary>
+    public sealed class Embedded(ServerFixture fixture) : ReadingQueryTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>Distributed mode: PostgreSQL and Kafka.</summary>
+    public sealed class Distributed(DistributedServerFixture fixture) : ReadingQueryTests(fixture), IClassFixture<DistributedServerFixture>;
 }

@@ -5,7 +5,7 @@ using Vigil.Tests.Infrastructure;
 namespace Vigil.Tests;
 
 /// <summary>Customers, departments, patients and devices: CRUD, and one reference.changes message per change in the same transaction.</summary>
-public sealed class ReferenceDataTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class ReferenceDataTests(ServerFixture fixture)
 {
     private const string Topic = "reference.changes";
 
@@ -335,4 +335,10 @@ public sealed class ReferenceDataTests(ServerFixture fixture) : IClassFixture<Se
 
         replaced.GetProperty("mrn").ValueKind.ShouldBe(JsonValueKind.Null);
     }
+
+    /// <summary>Embedded mode: SQLite and the built-in log.</summary>
+    public sealed class Embedded(ServerFixture fixture) : ReferenceDataTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>Distributed mode: PostgreSQL and Kafka.</summary>
+    public sealed class Distributed(DistributedServerFixture fixture) : ReferenceDataTests(fixture), IClassFixture<DistributedServerFixture>;
 }

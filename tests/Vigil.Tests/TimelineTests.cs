@@ -8,7 +8,7 @@ using Vigil.Tests.Infrastructure;
 namespace Vigil.Tests;
 
 /// <summary>A patient's timeline: clinical events and alert transitions together, newest first, scoped to the caller.</summary>
-public sealed class TimelineTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class TimelineTests(ServerFixture fixture)
 {
     private static readonly DateTimeOffset T = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddMinutes(-20).ToUnixTimeSeconds());
 
@@ -51,4 +51,10 @@ public sealed class TimelineTests(ServerFixture fixture) : IClassFixture<ServerF
             .ShouldBe(0, "the other customer's patient p is another patient");
         await (await tenant.Admin.Get("/api/v1/patients/p/timeline?limit=0")).ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity);
     }
+
+    /// <summary>Embedded mode: SQLite and the built-in log.</summary>
+    public sealed class Embedded(ServerFixture fixture) : TimelineTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>Distributed mode: PostgreSQL and Kafka.</summary>
+    public sealed class Distributed(DistributedServerFixture fixture) : TimelineTests(fixture), IClassFixture<DistributedServerFixture>;
 }

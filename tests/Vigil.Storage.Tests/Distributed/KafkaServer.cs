@@ -34,6 +34,9 @@ public sealed class KafkaServer : IAsyncLifetime
         }
     }
 
+    /// <summary>Whether the broker answered; when false, <see cref="ClientConfig"/> ends the test.</summary>
+    public bool Available => _bootstrapServers is not null;
+
     public ValueTask InitializeAsync()
     {
         if (TestServers.Setting(TestServers.KafkaVariable) is not { } bootstrapServers)

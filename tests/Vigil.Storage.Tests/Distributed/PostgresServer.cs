@@ -22,6 +22,9 @@ public sealed class PostgresServer : IAsyncLifetime
         }
     }
 
+    /// <summary>Whether the server answered; when false, <see cref="ConnectionString"/> ends the test.</summary>
+    public bool Available => _connectionString is not null;
+
     public async ValueTask InitializeAsync()
     {
         if (TestServers.Setting(TestServers.PostgresVariable) is not { } setting)

@@ -31,7 +31,7 @@ public sealed class RoleTests
         hosted.OfType<LogConsumerService>().ShouldBeEmpty();
         hosted.OfType<EventProcessor>().ShouldBeEmpty();
         hosted.OfType<AlertSweeper>().ShouldBeEmpty();
-        var db = new VigilDatabase(server.DataDir);
+        var db = new SqliteVigilDatabase(server.DataDir);
         db.LogCount(Topics.ReadingsRaw).ShouldBe(1);
         db.LogCount(Topics.ReadingsEnriched).ShouldBe(0);
         (await ReadyModulesAsync(server)).ShouldBe(["ingest", "api"]);

@@ -1,21 +1,36 @@
+using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace Vigil.Tests.Infrastructure;
 
-/// <summary>Read-only look at a running server's SQLite database: what was really stored and appended to the log.</summary>
-public sealed class VigilDatabase(string dataDir)
+/// <summary>
+/// Read-only look at what a running server really stored and appended to its log, in either mode: the tables through
+/// plain SQL (the same statements run on SQLite and PostgreSQL), the log through <see cref="Log"/>.
+/// </summary>
+public abstract class VigilDatabase
 {
     public sealed record LogEntry(string Topic, string Key, JsonElement Envelope)
     {
         public JsonElement Body => Envelope.GetProperty("body");
     }
 
+    protected abstract DbConnection Open();
+
+    /// <summary>Log entries of <paramref name="topic"/>, in append order, optionally only those with <paramref name="key"/>.</summary>
+    public abstract IReadOnlyList<LogEntry> Log(string topic, string? key = null);
+
+    /// <summary>How many messages <paramref name="topic"/> holds.</summary>
+    public abstract long LogCount(string topic);
+
+    /// <summary>Every log message whose key belongs to <paramref name="customerId"/>, one line each.</summary>
+    protected abstract IEnumerable<string> TenantLog(string customerId);
+
     public long Scalar(string sql, params (string Name, object? Value)[] parameters)
     {
         using var connection = Open();
         using var command = Command(connection, sql, parameters);
-        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
     public string? Text(string sql, params (string Name, object? Value)[] parameters)
@@ -29,28 +44,6 @@ public sealed class VigilDatabase(string dataDir)
     public long Count(string table, string customerId) =>
         Scalar($"SELECT COUNT(*) FROM {table} WHERE customer_id = @c", ("@c", customerId));
 
-    public long LogCount(string topic) => Scalar("SELECT COUNT(*) FROM log WHERE topic = @t", ("@t", topic));
-
-    /// <summary>All rows of every table, one line per row: a fingerprint to prove a refused request changed nothing.</summary>
-    public string Snapshot(params string[] tables)
-    {
-        using var connection = Open();
-        var lines = new List<string>();
-        foreach (var table in tables)
-        {
-            using var command = Command(connection, $"SELECT * FROM {table} ORDER BY rowid", []);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var values = new object[reader.FieldCount];
-                reader.GetValues(values);
-                lines.Add(table + ": " + string.Join(" | ", values.Select(v => v is byte[] b ? Convert.ToHexString(b) : Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture))));
-            }
-        }
-
-        return string.Join('\n', lines);
-    }
-
     /// <summary>The rows <paramref name="sql"/> selects, one line each, for before/after comparisons.</summary>
     public IReadOnlyList<string> Rows(string sql, params (string Name, object? Value)[] parameters)
     {
@@ -62,7 +55,7 @@ public sealed class VigilDatabase(string dataDir)
         {
             var values = new object[reader.FieldCount];
             reader.GetValues(values);
-            lines.Add(string.Join(" | ", values.Select(v => v is byte[] b ? Convert.ToHexString(b) : Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture))));
+            lines.Add(Line(values));
         }
 
         return lines;
@@ -78,47 +71,23 @@ public sealed class VigilDatabase(string dataDir)
             rows.AddRange(Rows($"SELECT * FROM {table} WHERE customer_id = @c ORDER BY 1, 2, 3", ("@c", customerId)).Select(r => table + ": " + r));
         }
 
-        rows.AddRange(Rows("SELECT seq, topic, key, payload FROM log WHERE key LIKE @k ORDER BY seq", ("@k", customerId + "/%")).Select(r => "log: " + r));
+        rows.AddRange(TenantLog(customerId).Select(r => "log: " + r));
         return rows;
     }
 
-    /// <summary>Log entries of <paramref name="topic"/>, in offset order, optionally only those with <paramref name="key"/>.</summary>
-    public IReadOnlyList<LogEntry> Log(string topic, string? key = null)
-    {
-        using var connection = Open();
-        using var command = Command(connection,
-            "SELECT topic, key, payload FROM log WHERE topic = @t AND (@k IS NULL OR key = @k) ORDER BY seq", [("@t", topic), ("@k", key)]);
-        using var reader = command.ExecuteReader();
-        var entries = new List<LogEntry>();
-        while (reader.Read())
-        {
-            var payload = (byte[])reader.GetValue(2);
-            using var doc = JsonDocument.Parse(payload);
-            entries.Add(new LogEntry(reader.GetString(0), reader.GetString(1), doc.RootElement.Clone()));
-        }
+    protected static string Line(IEnumerable<object?> values) =>
+        string.Join(" | ", values.Select(v => v is byte[] b ? Convert.ToHexString(b) : Convert.ToString(v, CultureInfo.InvariantCulture)));
 
-        return entries;
-    }
-
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(dataDir, "vigil.db"),
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
-        return connection;
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, string sql, (string Name, object? Value)[] parameters)
+    protected static DbCommand Command(DbConnection connection, string sql, (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
         }
 
         return command;

@@ -13,7 +13,7 @@ namespace Vigil.Tests.Processing;
 /// on through the API. Event times are set by the tests, so clearing and sustain times are exact; waits are on the
 /// consumers having committed the readings, never on the clock.
 /// </summary>
-public sealed class AlertTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class AlertTests(ServerFixture fixture)
 {
     // Whole seconds, thirty minutes back: room for readings up to 35 minutes later without passing the future limit.
     private static readonly DateTimeOffset T = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddMinutes(-30).ToUnixTimeSeconds());
@@ -250,4 +250,10 @@ public sealed class AlertTests(ServerFixture fixture) : IClassFixture<ServerFixt
         await (await tenant.Admin.Get("/api/v1/alerts?status=closed")).ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity);
         await (await tenant.Admin.Get("/api/v1/thresholds/effective?patientId=nobody")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
+
+    /// <summary>Embedded mode: SQLite and the built-in log.</summary>
+    public sealed class Embedded(ServerFixture fixture) : AlertTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>Distributed mode: PostgreSQL and Kafka.</summary>
+    public sealed class Distributed(DistributedServerFixture fixture) : AlertTests(fixture), IClassFixture<DistributedServerFixture>;
 }

@@ -5,7 +5,7 @@ using Vigil.Tests.Infrastructure;
 namespace Vigil.Tests.Processing;
 
 /// <summary>Dead letters can be listed by their customer's admins and replayed once the cause is fixed.</summary>
-public sealed class DeadLetterTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class DeadLetterTests(ServerFixture fixture)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -75,4 +75,10 @@ public sealed class DeadLetterTests(ServerFixture fixture) : IClassFixture<Serve
         (await viewer.Get("/api/v1/dlq")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await viewer.PostJsonAsync($"/api/v1/dlq/{id}/replay", new { })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
+
+    /// <summary>Embedded mode: SQLite and the built-in log.</summary>
+    public sealed class Embedded(ServerFixture fixture) : DeadLetterTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>Distributed mode: PostgreSQL and Kafka.</summary>
+    public sealed class Distributed(DistributedServerFixture fixture) : DeadLetterTests(fixture), IClassFixture<DistributedServerFixture>;
 }

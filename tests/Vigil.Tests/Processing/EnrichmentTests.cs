@@ -5,7 +5,7 @@ using Vigil.Tests.Infrastructure;
 namespace Vigil.Tests.Processing;
 
 /// <summary>The enrich role joins each reading with its patient, department, customer and device, or dead-letters it with the reason.</summary>
-public sealed class EnrichmentTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class EnrichmentTests(ServerFixture fixture)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -114,4 +114,10 @@ public sealed class EnrichmentTests(ServerFixture fixture) : IClassFixture<Serve
         watcher.Seen.Where(s => s.Envelope.Key == Keys.Patient(tenant.Id, "p"))
             .Select(s => LogWatcher.ReadingId(s.Topic, s.Envelope)).ShouldBe(ids, ignoreOrder: false);
     }
+
+    /// <summary>Embedded mode: SQLite and the built-in log.</summary>
+    public sealed class Embedded(ServerFixture fixture) : EnrichmentTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>Distributed mode: PostgreSQL and Kafka.</summary>
+    public sealed class Distributed(DistributedServerFixture fixture) : EnrichmentTests(fixture), IClassFixture<DistributedServerFixture>;
 }

@@ -7,7 +7,7 @@ using Vigil.Tests.Infrastructure;
 namespace Vigil.Tests.Processing;
 
 /// <summary>The process role over HTTP: each event type's handler, per-patient order with patients in parallel, failures and dead letters.</summary>
-public sealed class EventProcessingTests(EventServerFixture fixture) : IClassFixture<EventServerFixture>
+public abstract class EventProcessingTests(EventServerFixture fixture)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -250,4 +250,10 @@ public sealed class EventProcessingTests(EventServerFixture fixture) : IClassFix
         ShouldBeProcessed(await EventAsync(tenant, "twice"));
         fixture.Flaky.Calls["twice"].ShouldBe((2 * LogConsumerService.Attempts) + 1);
     }
+
+    /// <summary>Embedded mode: SQLite and the built-in log.</summary>
+    public sealed class Embedded(EventServerFixture fixture) : EventProcessingTests(fixture), IClassFixture<EventServerFixture>;
+
+    /// <summary>Distributed mode: PostgreSQL and Kafka.</summary>
+    public sealed class Distributed(DistributedEventServerFixture fixture) : EventProcessingTests(fixture), IClassFixture<DistributedEventServerFixture>;
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Vigil.Processing.Events;
 using Vigil.Tests.Infrastructure;
@@ -5,23 +6,30 @@ using Vigil.Tests.Infrastructure;
 namespace Vigil.Tests.Processing;
 
 /// <summary>A server whose process role also has the test handlers (<c>test_slow</c>, <c>test_flaky</c>) beside the built-in ones.</summary>
-public sealed class EventServerFixture : IAsyncLifetime
+public class EventServerFixture : ServerFixture
 {
+    public EventServerFixture()
+        : this(new EmbeddedStores())
+    {
+    }
+
+    protected EventServerFixture(IVigilStores stores)
+        : base(stores)
+    {
+    }
+
     internal HandlerLog HandlerLog { get; } = new();
 
     internal FlakyHandler Flaky { get; } = new();
 
-    public VigilServer Server { get; private set; } = null!;
-
-    public VigilDatabase Database => new(Server.DataDir);
-
     internal EventProcessor Processor => Server.Services.GetRequiredService<EventProcessor>();
 
-    public async ValueTask InitializeAsync() => Server = await VigilServer.StartAsync(configure: b =>
+    protected override void Configure(WebApplicationBuilder builder)
     {
-        b.Services.AddSingleton<IEventHandler>(new SlowHandler(HandlerLog));
-        b.Services.AddSingleton<IEventHandler>(Flaky);
-    });
-
-    public ValueTask DisposeAsync() => Server.DisposeAsync();
+        builder.Services.AddSingleton<IEventHandler>(new SlowHandler(HandlerLog));
+        builder.Services.AddSingleton<IEventHandler>(Flaky);
+    }
 }
+
+/// <summary>The server of <see cref="EventServerFixture"/> in distributed mode.</summary>
+public sealed class DistributedEventServerFixture() : EventServerFixture(new DistributedStores());

@@ -12,9 +12,11 @@ namespace Vigil.Tests.Processing;
 /// The analyze role's NEWS2 scores, end to end: readings posted over HTTP, enriched, scored, read back. Expected points
 /// are read off the RCP NEWS2 chart (2017) by hand in each test.
 /// </summary>
-public sealed class News2Tests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class News2Tests(ServerFixture fixture)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    protected ServerFixture Fixture => fixture;
 
     // Whole seconds, ten minutes back: clear of the 5-minute future limit, and exact when read back.
     private static readonly DateTimeOffset T = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeSeconds());
@@ -195,6 +197,22 @@ public sealed class News2Tests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task A_round_whose_readings_arrive_in_two_requests_leaves_one_score_for_its_moment()
+    {
+        using var tenant = await TenantAsync("news2-moment");
+        await PostAsync(tenant, R("before", "heart_rate", 80, T.AddMinutes(-10)));
+        var round = NormalRound("m", T);
+
+        await PostAsync(tenant, round[..3]);
+        await PostAsync(tenant, round[3..]);
+
+        var history = await HistoryAsync(tenant);
+        history.Select(h => h.GetProperty("at").GetDateTimeOffset()).ShouldBe([T, T.AddMinutes(-10)]);
+        history[0].GetProperty("complete").GetBoolean().ShouldBeTrue();
+        history[0].GetProperty("score").GetInt32().ShouldBe(0);
+    }
+
+    [Fact]
     public async Task A_late_reading_yields_the_correct_current_score()
     {
         using var tenant = await TenantAsync("news2-late");
@@ -212,29 +230,6 @@ public sealed class News2Tests(ServerFixture fixture) : IClassFixture<ServerFixt
         await PostAsync(tenant, R("hr-ancient", "heart_rate", 150, T.AddHours(-3)));
         (await LatestAsync(tenant)).GetProperty("score").GetInt32().ShouldBe(3);
         (await HistoryAsync(tenant)).Count.ShouldBe(2);
-    }
-
-    [Fact]
-    public async Task Readings_already_in_the_patient_index_and_in_its_unindexed_tail_are_scored_together()
-    {
-        using var tenant = await TenantAsync("news2-indexed");
-        await PostAsync(tenant, R("rr", "respiratory_rate", 22, T.AddMinutes(-10)), R("hr", "heart_rate", 135, T.AddMinutes(-10)));
-        await fixture.Server.Services.GetRequiredService<ReadingIndexer>().IndexPendingAsync(Ct);
-
-        // RR 22 → 2 and pulse 135 → 3 from the index, temperature 39.5 → 2 from the tail: 7, high.
-        await PostAsync(tenant, R("temp", "temperature", 39.5, T));
-
-        var score = await LatestAsync(tenant);
-        score.GetProperty("parameters").EnumerateObject().Select(p => p.Name).ShouldBe(["respiration_rate", "pulse", "temperature"]);
-        score.GetProperty("score").GetInt32().ShouldBe(7);
-        score.GetProperty("risk").GetString().ShouldBe("high");
-
-        // The newest reading now indexed, a late one in the tail: RR 8 (≤8 → 3) replaces RR 22, so 3 + 3 + 2 = 8.
-        await fixture.Server.Services.GetRequiredService<ReadingIndexer>().IndexPendingAsync(Ct);
-        await PostAsync(tenant, R("rr-late", "respiratory_rate", 8, T.AddMinutes(-5)));
-        var late = await LatestAsync(tenant);
-        late.GetProperty("score").GetInt32().ShouldBe(8);
-        late.GetProperty("at").GetDateTimeOffset().ShouldBe(T);
     }
 
     [Fact]
@@ -273,4 +268,35 @@ public sealed class News2Tests(ServerFixture fixture) : IClassFixture<ServerFixt
 
         problem.Errors().Select(e => e.Field).ShouldBe([field]);
     }
+
+    /// <summary>Embedded mode: SQLite and the built-in log.</summary>
+    public sealed class Embedded(ServerFixture fixture) : News2Tests(fixture), IClassFixture<ServerFixture>
+    {
+        // The patient index (ReadingIndexer) is the SQLite store's; PostgreSQL reads readings by patient without one.
+        [Fact]
+        public async Task Readings_already_in_the_patient_index_and_in_its_unindexed_tail_are_scored_together()
+        {
+            using var tenant = await TenantAsync("news2-indexed");
+            await PostAsync(tenant, R("rr", "respiratory_rate", 22, T.AddMinutes(-10)), R("hr", "heart_rate", 135, T.AddMinutes(-10)));
+            await Fixture.Server.Services.GetRequiredService<ReadingIndexer>().IndexPendingAsync(Ct);
+
+            // RR 22 → 2 and pulse 135 → 3 from the index, temperature 39.5 → 2 from the tail: 7, high.
+            await PostAsync(tenant, R("temp", "temperature", 39.5, T));
+
+            var score = await LatestAsync(tenant);
+            score.GetProperty("parameters").EnumerateObject().Select(p => p.Name).ShouldBe(["respiration_rate", "pulse", "temperature"]);
+            score.GetProperty("score").GetInt32().ShouldBe(7);
+            score.GetProperty("risk").GetString().ShouldBe("high");
+
+            // The newest reading now indexed, a late one in the tail: RR 8 (≤8 → 3) replaces RR 22, so 3 + 3 + 2 = 8.
+            await Fixture.Server.Services.GetRequiredService<ReadingIndexer>().IndexPendingAsync(Ct);
+            await PostAsync(tenant, R("rr-late", "respiratory_rate", 8, T.AddMinutes(-5)));
+            var late = await LatestAsync(tenant);
+            late.GetProperty("score").GetInt32().ShouldBe(8);
+            late.GetProperty("at").GetDateTimeOffset().ShouldBe(T);
+        }
+    }
+
+    /// <summary>Distributed mode: PostgreSQL and Kafka.</summary>
+    public sealed class Distributed(DistributedServerFixture fixture) : News2Tests(fixture), IClassFixture<DistributedServerFixture>;
 }

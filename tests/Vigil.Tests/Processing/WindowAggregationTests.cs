@@ -16,7 +16,7 @@ namespace Vigil.Tests.Processing;
 /// readings correct final windows. Tests wait for the enriched message of each reading, then for the aggregator to
 /// commit past its offset: no sleeps.
 /// </summary>
-public sealed class WindowAggregationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class WindowAggregationTests(ServerFixture fixture)
 {
     private static readonly TimeSpan Lateness = TimeSpan.FromMinutes(5);
 
@@ -230,7 +230,8 @@ public sealed class WindowAggregationTests(ServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task The_allowed_lateness_comes_from_configuration()
     {
-        await using var server = await VigilServer.StartAsync(configure: b => b.Configuration["Analysis:AllowedLateness"] = "00:00:00");
+        await using var store = await fixture.CreateStoreAsync();
+        await using var server = await store.StartAsync(b => b.Configuration["Analysis:AllowedLateness"] = "00:00:00");
         using var tenant = await Tenant.CreateAsync(server, "agg-lateness");
         var t0 = Base;
         await PostAsync(server, tenant.Device, tenant.Id,
@@ -245,56 +246,47 @@ public sealed class WindowAggregationTests(ServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task After_a_restart_on_the_same_data_the_windows_continue_where_they_were()
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "vigil-test-" + Guid.NewGuid().ToString("N"));
+        await using var store = await fixture.CreateStoreAsync();
         var customerId = "agg-restart";
         var t0 = Base;
         string adminKey, deviceKey;
-        try
+        await using (var first = await store.StartAsync())
         {
-            await using (var first = await VigilServer.StartAsync(dataDir))
-            {
-                adminKey = await first.CreateCustomerAsync(customerId);
-                deviceKey = await first.CreateKeyAsync(customerId, "device");
-                using var admin = first.Client(adminKey);
-                using var device = first.Client(deviceKey);
-                (await admin.PostJsonAsync("/api/v1/patients", new { id = "p", name = "Pat" })).StatusCode.ShouldBe(HttpStatusCode.Created);
-                await PostAsync(first, device, customerId,
-                    new Posted("a", "heart_rate", 70, t0.AddSeconds(10)),
-                    new Posted("b", "heart_rate", 80, t0.AddMinutes(20)),
-                    new Posted("c", "heart_rate", 90, t0.AddMinutes(20).AddSeconds(5)));
-            }
-
-            await using var second = await VigilServer.StartAsync(dataDir);
-            using var admin2 = second.Client(adminKey);
-            using var device2 = second.Client(deviceKey);
-            await PostAsync(second, device2, customerId,
-                new Posted("late", "heart_rate", 100, t0.AddSeconds(30)),
-                new Posted("d", "heart_rate", 60, t0.AddMinutes(20).AddSeconds(30)));
-
-            var minutes = await AggregatesAsync(admin2, "heart_rate", "1m");
-            var corrected = Window(minutes, t0);
-            corrected.GetProperty("count").GetInt64().ShouldBe(2);
-            corrected.GetProperty("mean").GetDouble().ShouldBe(85);
-            corrected.GetProperty("final").GetBoolean().ShouldBeTrue();
-            var open = Window(minutes, t0.AddMinutes(20));
-            open.GetProperty("count").GetInt64().ShouldBe(3);
-            open.GetProperty("min").GetDouble().ShouldBe(60);
-            open.GetProperty("last").GetDouble().ShouldBe(60);
-            open.GetProperty("final").GetBoolean().ShouldBeFalse();
-            Window(await AggregatesAsync(admin2, "heart_rate", "1h"), t0).GetProperty("count").GetInt64().ShouldBe(5);
-            LateCorrections(new VigilDatabase(dataDir), customerId).ShouldBe(1);
+            adminKey = await first.CreateCustomerAsync(customerId);
+            deviceKey = await first.CreateKeyAsync(customerId, "device");
+            using var admin = first.Client(adminKey);
+            using var device = first.Client(deviceKey);
+            (await admin.PostJsonAsync("/api/v1/patients", new { id = "p", name = "Pat" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+            await PostAsync(first, device, customerId,
+                new Posted("a", "heart_rate", 70, t0.AddSeconds(10)),
+                new Posted("b", "heart_rate", 80, t0.AddMinutes(20)),
+                new Posted("c", "heart_rate", 90, t0.AddMinutes(20).AddSeconds(5)));
         }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(dataDir, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A file still held open; the temp directory is cleaned by the OS.
-            }
-        }
+
+        await using var second = await store.StartAsync();
+        using var admin2 = second.Client(adminKey);
+        using var device2 = second.Client(deviceKey);
+        await PostAsync(second, device2, customerId,
+            new Posted("late", "heart_rate", 100, t0.AddSeconds(30)),
+            new Posted("d", "heart_rate", 60, t0.AddMinutes(20).AddSeconds(30)));
+
+        var minutes = await AggregatesAsync(admin2, "heart_rate", "1m");
+        var corrected = Window(minutes, t0);
+        corrected.GetProperty("count").GetInt64().ShouldBe(2);
+        corrected.GetProperty("mean").GetDouble().ShouldBe(85);
+        corrected.GetProperty("final").GetBoolean().ShouldBeTrue();
+        var open = Window(minutes, t0.AddMinutes(20));
+        open.GetProperty("count").GetInt64().ShouldBe(3);
+        open.GetProperty("min").GetDouble().ShouldBe(60);
+        open.GetProperty("last").GetDouble().ShouldBe(60);
+        open.GetProperty("final").GetBoolean().ShouldBeFalse();
+        Window(await AggregatesAsync(admin2, "heart_rate", "1h"), t0).GetProperty("count").GetInt64().ShouldBe(5);
+        LateCorrections(store.Database, customerId).ShouldBe(1);
     }
+
+    /// <summary>Embedded mode: SQLite and the built-in log.</summary>
+    public sealed class Embedded(ServerFixture fixture) : WindowAggregationTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>Distributed mode: PostgreSQL and Kafka.</summary>
+    public sealed class Distributed(DistributedServerFixture fixture) : WindowAggregationTests(fixture), IClassFixture<DistributedServerFixture>;
 }

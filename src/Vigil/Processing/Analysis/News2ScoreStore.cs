@@ -20,23 +20,58 @@ internal static class News2ScoreStore
     /// <summary>A stored score; times in microseconds (<see cref="EventTime"/>).</summary>
     public sealed record Row(long Seq, long At, long Score, string Risk, long Complete, string Parameters, string Missing, long ComputedAt);
 
-    public static Row? Latest(WriteContext ctx, string customerId, string patientId) =>
+    public static Row? Latest(WriteContext ctx, string customerId, string patientId) => Newest(ctx, customerId, patientId, 0);
+
+    /// <summary>The patient's stored score <paramref name="skip"/> places behind the newest.</summary>
+    private static Row? Newest(WriteContext ctx, string customerId, string patientId, int skip) =>
         ctx.Connection.QuerySingleOrDefault<Row>(
             $"""
             SELECT {Columns} FROM news2_scores WHERE customer_id = @customerId AND patient_id = @patientId
-            ORDER BY at DESC, seq DESC LIMIT 1
-            """, new { customerId, patientId }, ctx.Transaction);
+            ORDER BY at DESC, seq DESC LIMIT 1 OFFSET @skip
+            """, new { customerId, patientId, skip }, ctx.Transaction);
 
-    /// <summary>Adds <paramref name="score"/> unless it says what the patient's latest stored score says; true when added.</summary>
+    private static bool Says(Row? row, News2Score score, string parameters, string missing) =>
+        row is not null && row.Score == score.Score && row.Risk == score.Risk && row.Parameters == parameters && row.Missing == missing;
+
+    /// <summary>
+    /// Adds <paramref name="score"/> unless it says what the patient's latest stored score says. A
+    /// score for the same event time as the latest replaces it: the history keeps one score per moment, whether the
+    /// readings of a round reached the scorer in one batch or, as Kafka may deliver them, in several. True when the
+    /// history changed.
+    /// </summary>
     public static bool AddIfChanged(WriteContext ctx, string customerId, string patientId, News2Score score)
     {
         var at = score.At ?? throw new ArgumentException("a score without readings is not stored", nameof(score));
         var parameters = ParametersJson(score);
         var missing = JsonSerializer.Serialize(score.Missing);
         var latest = Latest(ctx, customerId, patientId);
-        if (latest is not null && latest.Score == score.Score && latest.Risk == score.Risk && latest.Parameters == parameters && latest.Missing == missing)
+        if (Says(latest, score, parameters, missing))
         {
             return false;
+        }
+
+        if (latest is not null && latest.At == EventTime.ToMicros(at))
+        {
+            // Replaced by a score that says what the one before it says: the moment no longer changed anything.
+            if (Says(Newest(ctx, customerId, patientId, 1), score, parameters, missing))
+            {
+                ctx.Connection.Execute("DELETE FROM news2_scores WHERE seq = @seq", new { seq = latest.Seq }, ctx.Transaction);
+                return true;
+            }
+
+            ctx.Connection.Execute(
+                """
+                UPDATE news2_scores SET score = @score, risk = @risk, complete = @complete, parameters = @parameters, missing = @missing,
+                                        computed_at = @computedAt
+                WHERE seq = @seq
+                """,
+                new
+                {
+                    seq = latest.Seq, score = score.Score, risk = score.Risk, complete = score.Complete ? 1 : 0, parameters, missing,
+                    computedAt = EventTime.ToMicros(ctx.Now),
+                },
+                ctx.Transaction);
+            return true;
         }
 
         ctx.Connection.Execute(
