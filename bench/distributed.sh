@@ -6,7 +6,8 @@
 #              COPY and commit, one connection) into `readings` of a fresh database with Vigil's PostgreSQL schema.
 #   end-to-end `Vigil.Bench e2e-throughput` against `vigil serve --storage postgres --log kafka` on a fresh database and
 #              a fresh topic prefix, once per topology in BENCH_DIST_TOPOLOGIES: `all` (every role in one process) and
-#              `split` (ingest,enrich,api in one process, analyze in another). 4 clients POST 1,000-reading batches
+#              `split` (ingest,enrich,api in one process, analyze in another) and `three` (ingest,api / enrich /
+#              analyze, three processes: each role with a writer of its own). 4 clients POST 1,000-reading batches
 #              for the measured seconds, then one closing reading per patient; complete when every acknowledged reading
 #              is in the 1-minute windows and every passed window is final (read from PostgreSQL). The ratio reported is
 #              end-to-end readings/s / pg-copy rows/s (target >= 0.3).
@@ -17,7 +18,7 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_SECONDS [20]  measured seconds per step      BENCH_WARMUP [5]   warm-up seconds before each step
-#   BENCH_DIST_TOPOLOGIES ["all split"]  which topologies to run   BENCH_DIST_CLIENTS [4] clients
+#   BENCH_DIST_TOPOLOGIES ["all split three"]  which topologies to run   BENCH_DIST_CLIENTS [4] clients
 #   BENCH_BATCH [1000] readings per POST and rows per COPY        BENCH_PATIENTS [200] patient pool
 #   BENCH_KAFKA_CLIENT ["api.version.request=false;broker.version.fallback=0.9.0.1"] Kafka client settings
 #     (key=value;key=value) for the test broker, Kafka 0.9.0.1; "" for a newer broker
@@ -33,7 +34,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 seconds="${BENCH_SECONDS:-20}"
 warmup="${BENCH_WARMUP:-5}"
-topologies="${BENCH_DIST_TOPOLOGIES:-all split}"
+topologies="${BENCH_DIST_TOPOLOGIES:-all split three}"
 clients="${BENCH_DIST_CLIENTS:-4}"
 batch="${BENCH_BATCH:-1000}"
 patients="${BENCH_PATIENTS:-200}"
@@ -129,7 +130,17 @@ for topology in $topologies; do
       start_serve "dist-analyze" analyze "$cs" "$prefix"
       bench wait --url "$serve_url/health/ready" --timeout 120 || { tail -20 "$work/dist-analyze.log" >&2; die "analyze not ready"; }
       procs=("$front_pid" "$serve_pid") ;;
-    *) die "unknown topology '$topology' (BENCH_DIST_TOPOLOGIES: all, split)" ;;
+    three)
+      start_serve "dist-front" ingest,api "$cs" "$prefix"
+      front_url="$serve_url"; front_data="$serve_data"; front_pid="$serve_pid"
+      bench wait --url "$front_url/health/ready" --timeout 120 || { tail -20 "$work/dist-front.log" >&2; die "ingest,api not ready"; }
+      start_serve "dist-enrich" enrich "$cs" "$prefix"
+      enrich_pid="$serve_pid"
+      bench wait --url "$serve_url/health/ready" --timeout 120 || { tail -20 "$work/dist-enrich.log" >&2; die "enrich not ready"; }
+      start_serve "dist-analyze" analyze "$cs" "$prefix"
+      bench wait --url "$serve_url/health/ready" --timeout 120 || { tail -20 "$work/dist-analyze.log" >&2; die "analyze not ready"; }
+      procs=("$front_pid" "$enrich_pid" "$serve_pid") ;;
+    *) die "unknown topology '$topology' (BENCH_DIST_TOPOLOGIES: all, split, three)" ;;
   esac
   bench setup --url "$front_url" --data-dir "$front_data" --key-out "$work/$topology.key" --patients "$patients" \
     || { tail -20 "$work"/dist-*.log >&2; die "setting up $topology"; }
@@ -183,7 +194,8 @@ section="$(mktemp)"
   echo "now; complete = the 1-minute window aggregates count every acknowledged reading and no window the watermark has"
   echo "passed is open, read from the PostgreSQL database every 150 ms. End-to-end readings/s = acknowledged readings /"
   echo "(completion - first POST); ingest readings/s = acknowledged readings / (last 202 - first POST). \`all\`: every role in"
-  echo "one process; \`split\`: ingest,enrich,api in one process and analyze in another, both on this machine."
+  echo "one process; \`split\`: ingest,enrich,api in one process and analyze in another; \`three\`: ingest,api / enrich /"
+  echo "analyze in three processes (each with a writer connection of its own); all on this machine."
   echo
   echo "| topology | readings | ingest readings/s | end-to-end readings/s | end-to-end / pg-copy | target >= 0.3 | end-to-end / ingest | drain after the last 202 s | POST p50 / p99 ms |"
   echo "|---|---|---|---|---|---|---|---|---|"
