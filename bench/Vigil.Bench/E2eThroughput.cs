@@ -14,7 +14,8 @@ namespace Vigil.Bench;
 /// to 50 minutes ago) for <c>--seconds</c>; every request sent is waited for, and every one must be a 202 accepting
 /// the whole batch. Then one closing reading per patient with observedAt = now moves each patient's watermark past
 /// every earlier window (all of them end more than the allowed lateness before it). Completion is seen by reading the
-/// database file read-only every <c>--poll-ms</c> (<see cref="ProcessingProbe"/>). A warm-up of <c>--warmup</c>
+/// database file read-only every <c>--poll-ms</c> (<see cref="ProcessingProbe"/>), or, for the distributed mode
+/// (<c>--connection-string</c>), the PostgreSQL database (<see cref="PostgresProcessingProbe"/>). A warm-up of <c>--warmup</c>
 /// seconds, processed to the end before the measurement starts, takes JIT and cache warm-up out of the figures.
 /// </remarks>
 public static class E2eThroughput
@@ -35,7 +36,11 @@ public static class E2eThroughput
         var tag = $"e{clients}x{Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))}";
         var batch = new ReadingBatch(tag, batchSize, patients, seed: 11);
 
-        using var probe = new ProcessingProbe(options.Get("data-dir"), options.Get("customer", "bench"));
+        var customer = options.Get("customer", "bench");
+        var connectionString = options.Get("connection-string", "");
+        using IProcessingProbe probe = connectionString.Length > 0
+            ? new PostgresProcessingProbe(connectionString, customer)
+            : new ProcessingProbe(options.Get("data-dir"), customer);
         using var http = VigilHttp.Create(key, clients, TimeSpan.FromSeconds(120));
         var clock = Stopwatch.StartNew();
         var sequence = new Sequence();

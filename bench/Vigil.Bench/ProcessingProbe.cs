@@ -9,7 +9,7 @@ namespace Vigil.Bench;
 /// consumer group's lag. A measurement probe beside the product, not part of it: WAL readers never block the writer,
 /// and each query is a short read of its own so checkpoints are not held back.
 /// </summary>
-public sealed class ProcessingProbe : IDisposable
+public sealed class ProcessingProbe : IProcessingProbe
 {
     // (group, topic) of the reading pipeline's processing roles (src/Vigil/Processing): enrich reads the raw readings,
     // analyze (windows, NEWS2, thresholds in one group) the enriched ones.
@@ -49,20 +49,15 @@ public sealed class ProcessingProbe : IDisposable
         _notFinal.Parameters.Add(new SqliteParameter("$w", 0L));
     }
 
-    /// <summary>Readings of the customer reflected in its 1-minute windows (each quantity reading is in exactly one).</summary>
     public long Reflected() => (long)_reflected.ExecuteScalar()!;
 
-    /// <summary>Windows ending at or before <paramref name="watermark"/> that are not final yet.</summary>
     public long NotFinal(DateTimeOffset watermark)
     {
         _notFinal.Parameters["$w"].Value = ToMicros(watermark);
         return (long)_notFinal.ExecuteScalar()!;
     }
 
-    /// <summary>
-    /// Messages each processing group has still to commit, summed over <paramref name="partitions"/> partitions: an index
-    /// range count per partition from the group's committed offset, so it costs in proportion to the lag.
-    /// </summary>
+    // An index range count of log rows per partition from the group's committed offset: costs in proportion to the lag.
     public IReadOnlyList<(string Group, long Lag)> Lags(int partitions)
     {
         using var committed = _connection.CreateCommand();

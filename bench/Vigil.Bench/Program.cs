@@ -7,6 +7,8 @@ try
     return mode switch
     {
         "sqlite" => PlainInsert.Run(options),
+        "pg-copy" => PgCopy.Run(options),
+        "pg-database" => PgDatabase.Run(options),
         "http" => await HttpLoad.RunAsync(options),
         "e2e-throughput" => await E2eThroughput.RunAsync(options),
         "e2e-latency" => await E2eLatency.RunAsync(options),
@@ -30,12 +32,18 @@ static int Usage()
         usage: dotnet Vigil.Bench.dll <mode> [--option value ...]
           sqlite   --data-dir D [--seconds 20] [--warmup 5] [--batch 1000] [--rows-per-statement 100] [--patients 200]
                    plain batched insert into the product's readings table with the product's pragmas
+          pg-copy  --connection-string CS [--seconds 20] [--warmup 5] [--batch 1000] [--patients 200]
+                   plain binary COPY of the same rows into readings of a fresh database (created on the server CS names,
+                   migrated with Vigil's PostgreSQL schema, dropped afterwards), one COPY and commit per batch
+          pg-database --connection-string CS (--create PREFIX | --drop NAME)
+                   creates PREFIX_<random> and prints its connection string, or drops NAME
           http     --url http://127.0.0.1:PORT --key-file F [--clients 4] [--seconds 20] [--warmup 5] [--batch 1000] [--patients 200]
                    batched POST /api/v1/readings load; counts only 202s, fails on anything else
           e2e-throughput --url U --key-file F --data-dir D [--clients 4] [--seconds 20] [--warmup 5] [--batch 1000] [--patients 200]
-                   [--poll-ms 150] [--timeout 900]
+                   [--poll-ms 150] [--timeout 900] [--connection-string CS]
                    batched load, then one closing reading per patient; readings/s from the first POST until every
-                   acknowledged reading is in the 1-minute windows and every passed window is final (D/vigil.db read-only)
+                   acknowledged reading is in the 1-minute windows and every passed window is final (D/vigil.db read-only,
+                   or with --connection-string the distributed mode's PostgreSQL database)
           e2e-latency --url U --key-file F [--rate 2000] [--batch 10] [--connections 4] [--seconds 20] [--warmup 5]
                    [--patients 200] [--probes 600] [--probe-every-ms 100] [--poll-ms 1]
                    steady background load plus breaching probes; probe latency = POST start until GET /api/v1/alerts lists the alert
