@@ -26,6 +26,8 @@ internal sealed class KafkaConsumer : ILogConsumer
     private readonly Dictionary<(string Topic, int Partition), string> _owned = [];        // partition -> ownership token
     private readonly Dictionary<(string Topic, int Partition), long> _committed = [];      // stored positions known here
     private readonly Dictionary<(string Topic, int Partition), Queue<ConsumedMessage>> _buffered = [];
+    private readonly HashSet<TopicPartition> _unowned = [];                                 // assigned while the database was down
+    private DateTime _nextOwnershipAttempt;
     private int _disposed;
 
     public KafkaConsumer(NpgsqlDataSource db, KafkaOptions options, string group, IReadOnlyList<string> topics)
@@ -46,22 +48,52 @@ internal sealed class KafkaConsumer : ILogConsumer
         _consumer.Subscribe(topics.Select(options.TopicName));
     }
 
-    /// <summary>Takes ownership of newly assigned partitions and starts each at the group's stored position.</summary>
+    /// <summary>
+    /// Takes ownership of newly assigned partitions and starts each at the group's stored position. When PostgreSQL does
+    /// not answer, the partitions stay assigned but unowned: what is read from them is dropped, and the receive loop
+    /// takes ownership (and seeks to the stored position) once the database is back.
+    /// </summary>
     private IEnumerable<TopicPartitionOffset> Assigned(List<TopicPartition> partitions)
+    {
+        var owned = TryTakeOwnership(partitions);
+        if (owned is null)
+        {
+            lock (_gate)
+            {
+                _unowned.UnionWith(partitions);
+            }
+
+            return partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset));
+        }
+
+        return owned.Select(o => new TopicPartitionOffset(o.Partition, new Offset(o.Next)));
+    }
+
+    /// <summary>Writes this member's token on the partitions' rows and reads their positions; null when the database does not answer.</summary>
+    private List<(TopicPartition Partition, long Next)>? TryTakeOwnership(IReadOnlyCollection<TopicPartition> partitions)
     {
         var token = Identifiers.New();
         var topics = partitions.Select(p => VigilTopic(p.Topic)).ToArray();
         var numbers = partitions.Select(p => (long)p.Partition.Value).ToArray();
-        using var connection = _db.OpenConnection();
-        var stored = connection.Query<(string Topic, long Partition, long NextOffset)>(
-                """
-                INSERT INTO consumer_offsets (group_id, topic, partition, next_offset, updated_at, owner)
-                SELECT @group, t, p, 0, @now, @token FROM unnest(@topics, @numbers) AS a(t, p)
-                ON CONFLICT (group_id, topic, partition) DO UPDATE SET owner = excluded.owner, updated_at = excluded.updated_at
-                RETURNING topic, partition, next_offset
-                """,
-                new { group = _group, topics, numbers, token, now = EventTime.ToMicros(DateTimeOffset.UtcNow) })
-            .ToDictionary(r => (r.Topic, (int)r.Partition), r => r.NextOffset);
+        Dictionary<(string, int), long> stored;
+        try
+        {
+            using var connection = _db.OpenConnection();
+            stored = connection.Query<(string Topic, long Partition, long NextOffset)>(
+                    """
+                    INSERT INTO consumer_offsets (group_id, topic, partition, next_offset, updated_at, owner)
+                    SELECT @group, t, p, 0, @now, @token FROM unnest(@topics, @numbers) AS a(t, p)
+                    ON CONFLICT (group_id, topic, partition) DO UPDATE SET owner = excluded.owner, updated_at = excluded.updated_at
+                    RETURNING topic, partition, next_offset
+                    """,
+                    new { group = _group, topics, numbers, token, now = EventTime.ToMicros(DateTimeOffset.UtcNow) })
+                .ToDictionary(r => (r.Topic, (int)r.Partition), r => r.NextOffset);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return null;
+        }
+
         lock (_gate)
         {
             foreach (var (key, next) in stored)
@@ -70,9 +102,44 @@ internal sealed class KafkaConsumer : ILogConsumer
                 _committed[key] = next;
                 _buffered.Remove(key);
             }
+
+            _unowned.ExceptWith(partitions);
         }
 
-        return partitions.Select(p => new TopicPartitionOffset(p, new Offset(stored[(VigilTopic(p.Topic), p.Partition.Value)])));
+        return partitions.Select(p => (p, stored[(VigilTopic(p.Topic), p.Partition.Value)])).ToList();
+    }
+
+    /// <summary>Takes ownership of partitions assigned while the database was down, and goes to their stored positions.</summary>
+    private void OwnPending()
+    {
+        List<TopicPartition> pending;
+        lock (_gate)
+        {
+            if (_unowned.Count == 0 || DateTime.UtcNow < _nextOwnershipAttempt)
+            {
+                return;
+            }
+
+            pending = [.. _unowned];
+            _nextOwnershipAttempt = DateTime.UtcNow.AddMilliseconds(500);
+        }
+
+        foreach (var (partition, next) in TryTakeOwnership(pending) ?? [])
+        {
+            try
+            {
+                _consumer.Seek(new TopicPartitionOffset(partition, new Offset(next)));
+            }
+            catch (KafkaException)
+            {
+                // Not fetching yet: try again (a new token, the same position) on the next round.
+                lock (_gate)
+                {
+                    _owned.Remove((VigilTopic(partition.Topic), partition.Partition.Value));
+                    _unowned.Add(partition);
+                }
+            }
+        }
     }
 
     private void Revoked(List<TopicPartitionOffset> partitions)
@@ -84,6 +151,7 @@ internal sealed class KafkaConsumer : ILogConsumer
                 var key = (VigilTopic(p.Topic), p.Partition.Value);
                 _owned.Remove(key);
                 _buffered.Remove(key);
+                _unowned.Remove(p.TopicPartition);
             }
         }
     }
@@ -115,7 +183,15 @@ internal sealed class KafkaConsumer : ILogConsumer
                 }
             }
 
-            Buffer(Consume(cancellationToken));
+            OwnPending();
+            bool waiting;
+            lock (_gate)
+            {
+                waiting = _unowned.Count > 0;
+            }
+
+            Buffer(waiting ? Consume(TimeSpan.FromMilliseconds(500)) : Consume(cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
         }
 
         // Drain what the client has already fetched, without waiting.

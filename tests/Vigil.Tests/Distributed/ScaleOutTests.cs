@@ -29,9 +29,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         (_server, _kafka) = DistributedServers.Require();
-        await using var connection = new NpgsqlConnection(_server);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await connection.ExecuteAsync($"CREATE DATABASE {_database}");
+        await DistributedServers.CreateDatabaseAsync(_server, _database, TestContext.Current.CancellationToken);
     }
 
     private string ConnectionString => new NpgsqlConnectionStringBuilder(_server) { Database = _database }.ConnectionString;
@@ -165,10 +163,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
     {
         if (_server.Length > 0)
         {
-            NpgsqlConnection.ClearAllPools();
-            await using var connection = new NpgsqlConnection(_server);
-            await connection.OpenAsync(CancellationToken.None);
-            await connection.ExecuteAsync($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+            await DistributedServers.DropDatabaseAsync(_server, _database);
         }
 
         if (Directory.Exists(_root))

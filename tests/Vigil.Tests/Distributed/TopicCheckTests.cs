@@ -15,9 +15,7 @@ public sealed class TopicCheckTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         (_server, _kafka) = DistributedServers.Require();
-        await using var connection = new NpgsqlConnection(_server);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await connection.ExecuteAsync($"CREATE DATABASE {_database}");
+        await DistributedServers.CreateDatabaseAsync(_server, _database, TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -62,10 +60,7 @@ public sealed class TopicCheckTests : IAsyncLifetime
     {
         if (_server.Length > 0)
         {
-            NpgsqlConnection.ClearAllPools();
-            await using var connection = new NpgsqlConnection(_server);
-            await connection.OpenAsync(CancellationToken.None);
-            await connection.ExecuteAsync($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+            await DistributedServers.DropDatabaseAsync(_server, _database);
         }
 
         if (Directory.Exists(_dataDir))
