@@ -66,5 +66,9 @@ public sealed class KafkaEventLog(NpgsqlDataSource db, IOptions<KafkaOptions> ka
             Acks = Acks.All,
             MaxInFlight = 1,
             EnableDeliveryReports = true,
+            // No retries inside the client: a request the broker wrote but whose answer was lost (a broker restarting)
+            // would be written again, and without an idempotent producer (Kafka 0.9 has none) Kafka cannot tell. The
+            // relay fails the batch instead, and its successor reads the partitions back to see what arrived.
+            MessageSendMaxRetries = 0,
         };
 }
