@@ -190,12 +190,12 @@ internal sealed class KafkaConsumer : ILogConsumer
                 waiting = _unowned.Count > 0;
             }
 
-            Buffer(waiting ? Consume(TimeSpan.FromMilliseconds(500)) : Consume(cancellationToken));
+            Buffer(Consume(waiting ? TimeSpan.FromMilliseconds(500) : null, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
         }
 
         // Drain what the client has already fetched, without waiting.
-        while (Consume(TimeSpan.Zero) is { } more)
+        while (Consume(TimeSpan.Zero, cancellationToken) is { } more)
         {
             Buffer(more);
         }
@@ -222,23 +222,11 @@ internal sealed class KafkaConsumer : ILogConsumer
     /// One consume call. An error the client will get over by itself (a topic not created yet, a broker moving) is
     /// logged by librdkafka and passed over; a fatal one ends the member.
     /// </summary>
-    private ConsumeResult<string, byte[]>? Consume(CancellationToken cancellationToken)
+    private ConsumeResult<string, byte[]>? Consume(TimeSpan? timeout, CancellationToken cancellationToken)
     {
         try
         {
-            return _consumer.Consume(cancellationToken);
-        }
-        catch (ConsumeException e) when (!e.Error.IsFatal)
-        {
-            return null;
-        }
-    }
-
-    private ConsumeResult<string, byte[]>? Consume(TimeSpan timeout)
-    {
-        try
-        {
-            return _consumer.Consume(timeout);
+            return timeout is { } t ? _consumer.Consume(t) : _consumer.Consume(cancellationToken);
         }
         catch (ConsumeException e) when (!e.Error.IsFatal)
         {

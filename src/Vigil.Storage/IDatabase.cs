@@ -21,8 +21,6 @@ public interface IDatabase
     /// <summary>An open connection for reads (pooled).</summary>
     DbConnection Open();
 
-    Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default);
-
     /// <summary>The group writer's connection.</summary>
     DbConnection OpenWriter();
 }

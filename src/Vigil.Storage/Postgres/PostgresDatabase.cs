@@ -45,7 +45,6 @@ public sealed class PostgresDatabase : IDatabase, IAsyncDisposable, IDisposable
 
     DbConnection IDatabase.Open() => Open();
 
-    async Task<DbConnection> IDatabase.OpenAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
 
     DbConnection IDatabase.OpenWriter() => OpenWriter();
 

@@ -42,13 +42,9 @@ public sealed class SqliteDatabase : IDatabase
 
     DbConnection IDatabase.Open() => Open();
 
-    async Task<DbConnection> IDatabase.OpenAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
 
     DbConnection IDatabase.OpenWriter() => OpenWriter();
 
-    /// <summary>Opens a connection with Vigil's pragmas applied, without blocking the caller's thread on the file.</summary>
-    public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult(Open());
 
     public string ConnectionString { get; }
 

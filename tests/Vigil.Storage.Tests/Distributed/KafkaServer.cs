@@ -66,11 +66,15 @@ public sealed class KafkaServer : IAsyncLifetime
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    /// <summary>The client settings for the test broker as key=value pairs (VIGIL_TEST_KAFKA_CLIENT, else Kafka 0.9's).</summary>
+    public static IReadOnlyList<string> ClientSettings() =>
+        (Environment.GetEnvironmentVariable(ClientVariable) ?? Kafka09Client)
+        .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     private static ClientConfig CreateConfig(string bootstrapServers)
     {
         var config = new ClientConfig { BootstrapServers = bootstrapServers };
-        var settings = Environment.GetEnvironmentVariable(ClientVariable) ?? Kafka09Client;
-        foreach (var setting in settings.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var setting in ClientSettings())
         {
             var parts = setting.Split('=', 2, StringSplitOptions.TrimEntries);
             if (parts.Length != 2)

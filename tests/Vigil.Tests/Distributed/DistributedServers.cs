@@ -24,9 +24,7 @@ internal static class DistributedServers
     }
 
     /// <summary>Client settings the test broker needs (Kafka 0.9 cannot tell its API versions), as key=value pairs.</summary>
-    public static IEnumerable<string> KafkaClientSettings() =>
-        (Environment.GetEnvironmentVariable(KafkaServer.ClientVariable) ?? "api.version.request=false;broker.version.fallback=0.9.0.1")
-        .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    public static IEnumerable<string> KafkaClientSettings() => KafkaServer.ClientSettings();
 
     /// <summary>Creates an empty database on the server and returns its connection string.</summary>
     public static async Task<string> CreateDatabaseAsync(string server, string name, CancellationToken cancellationToken)

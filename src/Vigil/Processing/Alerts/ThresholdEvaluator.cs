@@ -61,12 +61,9 @@ public sealed class ThresholdEvaluator(AlertStore alerts, IOptions<AlertOptions>
         foreach (var ((customerId, deviceId), (patientId, departmentId, observedAt)) in devices)
         {
             activity.Bind(1, customerId).Bind(2, deviceId).Bind(3, patientId).Bind(4, EventTime.ToMicros(observedAt)).Bind(5, EventTime.ToMicros(ctx.Now)).Execute();
-            var rule = AlertRules.DataGap(deviceId);
-            if (AlertStore.HasCondition(ctx, customerId, patientId, rule))
-            {
-                alerts.Observe(ctx, new AlertStore.Signal(customerId, patientId, departmentId, rule, AlertRules.DataGapKind, false, AlertSeverity.Low,
-                    ctx.Now, null, "", "{}", TimeSpan.Zero, TimeSpan.Zero, "readings resumed"));
-            }
+            // A clear observation: resolves the device's data-gap alert if it has one, and reads nothing else when it has none.
+            alerts.Observe(ctx, new AlertStore.Signal(customerId, patientId, departmentId, AlertRules.DataGap(deviceId), AlertRules.DataGapKind, false,
+                AlertSeverity.Low, ctx.Now, null, "", "{}", TimeSpan.Zero, TimeSpan.Zero, "readings resumed"));
         }
     }
 
