@@ -236,7 +236,7 @@ internal sealed class KafkaConsumer : ILogConsumer
 
     private void Buffer(ConsumeResult<string, byte[]>? record)
     {
-        if (record is null || record.IsPartitionEOF || !OutboxFrame.TryDecode(record.Message.Value, out _, out var envelope))
+        if (record is null || record.IsPartitionEOF || !OutboxFrame.TryDecode(record.Message.Value, out _, out _, out var envelope))
         {
             return;
         }

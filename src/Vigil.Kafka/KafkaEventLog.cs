@@ -12,7 +12,7 @@ namespace Vigil.Kafka;
 
 /// <summary>
 /// The event log on Kafka, fed through a transactional outbox in PostgreSQL (docs/distributed.md): appending inserts
-/// the messages into <c>outbox</c> in the caller's transaction and notifies the relay, which produces them to Kafka once
+/// the messages into <c>outbox</c> (one row per partition, its messages packed: <see cref="OutboxFrame"/>) in the caller's transaction and notifies the relay, which produces them to Kafka once
 /// the transaction has committed. A message therefore exists in Kafka only if the change that caused it was committed,
 /// and every committed change's messages reach Kafka.
 /// </summary>
@@ -32,27 +32,35 @@ public sealed class KafkaEventLog(NpgsqlDataSource db, IOptions<KafkaOptions> ka
             return;
         }
 
-        var topics = new string[messages.Count];
-        var partitions = new int[messages.Count];
-        var keys = new string[messages.Count];
-        var payloads = new byte[messages.Count][];
-        for (var i = 0; i < messages.Count; i++)
+        // One row per partition the append touches, its messages packed in the order they were appended.
+        var rows = new List<(string Topic, int Partition, List<(string Key, byte[] Value)> Messages)>();
+        var rowOf = new Dictionary<(string, int), int>();
+        foreach (var m in messages)
         {
-            var m = messages[i];
-            topics[i] = m.Topic;
-            partitions[i] = KeyPartitioner.PartitionFor(m.Key, _partitions);
-            keys[i] = m.Key;
-            payloads[i] = m.Payload;
+            var partition = KeyPartitioner.PartitionFor(m.Key, _partitions);
+            if (!rowOf.TryGetValue((m.Topic, partition), out var row))
+            {
+                row = rows.Count;
+                rowOf.Add((m.Topic, partition), row);
+                rows.Add((m.Topic, partition, []));
+            }
+
+            rows[row].Messages.Add((m.Key, m.Payload));
         }
+
+        var topics = rows.Select(r => r.Topic).ToArray();
+        var partitions = rows.Select(r => r.Partition).ToArray();
+        var counts = rows.Select(r => r.Messages.Count).ToArray();
+        var packed = rows.Select(r => OutboxFrame.Pack(r.Messages)).ToArray();
 
         // One statement for the whole list; the NOTIFY is delivered at commit, never for a rolled-back append.
         ctx.Connection.Execute(
             $"""
-            INSERT INTO outbox (topic, partition, key, payload, appended_at)
-            SELECT t, p, k, v, @at FROM unnest(@topics, @partitions, @keys, @payloads) AS m(t, p, k, v);
+            INSERT INTO outbox (topic, partition, count, messages, appended_at)
+            SELECT t, p, c, m, @at FROM unnest(@topics, @partitions, @counts, @packed) WITH ORDINALITY AS r(t, p, c, m, n) ORDER BY n;
             SELECT pg_notify('{Channel}', '');
             """,
-            new { topics, partitions, keys, payloads, at = EventTime.ToMicros(ctx.Now) }, ctx.Transaction);
+            new { topics, partitions, counts, packed, at = EventTime.ToMicros(ctx.Now) }, ctx.Transaction);
     }
 
     public ILogConsumer Subscribe(string groupId, IReadOnlyList<string> topics) => new KafkaConsumer(db, kafka.Value, groupId, topics);

@@ -24,7 +24,13 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
     /// <summary>The advisory lock key of the relay's leadership ("vigil-relay").</summary>
     public const long LockKey = 0x7669_6769_6C72_6C79;
 
-    private const int BatchSize = 1000;
+    /// <summary>At most this many rows, and this many messages (after the first row), are relayed in one round.</summary>
+    private const int MaxRows = 500;
+
+    private const int MaxMessages = 20_000;
+
+    /// <summary>Records of rows still in the outbox that a predecessor sent (found by recovery): skipped when relayed.</summary>
+    private readonly Dictionary<long, HashSet<int>> _alreadySent = [];
 
     // A class with setters: Dapper maps a positional record only when every column's type matches exactly.
     private sealed class Row
@@ -35,9 +41,7 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
 
         public int Partition { get; set; }
 
-        public string Key { get; set; } = "";
-
-        public byte[] Payload { get; set; } = [];
+        public byte[] Messages { get; set; } = [];
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -71,10 +75,11 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
         logger.LogInformation("Outbox relay is active");
 
         using var producer = new ProducerBuilder<string, byte[]>(KafkaEventLog.ProducerConfig(options.Value)).Build();
+        _alreadySent.Clear();
         await RecoverAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (await RelayBatchAsync(producer, stoppingToken) < BatchSize)
+            if (!await RelayBatchAsync(producer, stoppingToken))
             {
                 // Caught up: sleep until a writer's commit notifies (or a while, in case a notification was missed
                 // while this connection was being set up).
@@ -83,46 +88,134 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
         }
     }
 
-    /// <summary>Relays one batch of outbox rows; returns how many there were.</summary>
-    private async Task<int> RelayBatchAsync(IProducer<string, byte[]> producer, CancellationToken stoppingToken)
+    /// <summary>Relays one round of outbox rows; true when it was full (more rows are likely waiting).</summary>
+    private async Task<bool> RelayBatchAsync(IProducer<string, byte[]> producer, CancellationToken stoppingToken)
     {
         await using var connection = await db.OpenConnectionAsync(stoppingToken);
+        // The oldest rows, at most MaxRows, and no further row once MaxMessages messages are taken.
         var rows = (await connection.QueryAsync<Row>(new CommandDefinition(
-            "SELECT seq, topic, partition, key, payload FROM outbox ORDER BY seq LIMIT @BatchSize", new { BatchSize },
-            cancellationToken: stoppingToken))).AsList();
+            """
+            SELECT seq, topic, partition, messages FROM (
+                SELECT seq, topic, partition, messages, SUM(count) OVER (ORDER BY seq) - count AS before
+                FROM outbox ORDER BY seq LIMIT @MaxRows) AS r
+            WHERE before < @MaxMessages
+            ORDER BY seq
+            """, new { MaxRows, MaxMessages }, cancellationToken: stoppingToken))).AsList();
         if (rows.Count == 0)
         {
-            return 0;
+            return false;
         }
 
-        var sent = rows.Select(r => producer.ProduceAsync(
-            new TopicPartition(options.Value.TopicName(r.Topic), new Partition(r.Partition)),
-            new Message<string, byte[]> { Key = r.Key, Value = OutboxFrame.Encode(r.Seq, r.Payload) },
-            stoppingToken)).ToList();
-        var results = await Task.WhenAll(sent);
-        await ConfirmAsync(connection, rows.Select(r => r.Seq).ToArray(), rows.Select((r, i) => (r.Topic, r.Partition, results[i].Offset.Value)), stoppingToken);
-        return rows.Count;
+        var records = new List<(Row Row, int Index, string Key, ReadOnlyMemory<byte> Value)>();
+        foreach (var row in rows)
+        {
+            var sent = _alreadySent.GetValueOrDefault(row.Seq);
+            var messages = OutboxFrame.Unpack(row.Messages);
+            for (var i = 0; i < messages.Count; i++)
+            {
+                if (sent is null || !sent.Contains(i))
+                {
+                    records.Add((row, i, messages[i].Key, messages[i].Value));
+                }
+            }
+        }
+
+        var delivery = new Delivery(records.Count);
+        foreach (var (row, index, key, value) in records)
+        {
+            producer.Produce(
+                new TopicPartition(options.Value.TopicName(row.Topic), new Partition(row.Partition)),
+                new Message<string, byte[]> { Key = key, Value = OutboxFrame.Encode(row.Seq, index, value.Span) },
+                report => delivery.Report(row.Topic, row.Partition, report));
+        }
+
+        var confirmed = await delivery.Task.WaitAsync(stoppingToken);
+        await ConfirmAsync(connection, [.. rows.Select(r => r.Seq)], confirmed, stoppingToken);
+        foreach (var row in rows)
+        {
+            _alreadySent.Remove(row.Seq);
+        }
+
+        return rows.Count == MaxRows || records.Count >= MaxMessages;
     }
 
     /// <summary>
-    /// Deletes relayed rows and moves each partition's confirmed position (Vigil's topic name, not Kafka's) past them, in
-    /// one transaction.
+    /// Counts a round's delivery reports (they arrive on the producer's thread); completes with the highest offset per
+    /// partition once every record is acknowledged, or fails once every report is in if any record failed.
     /// </summary>
-    private async Task ConfirmAsync(
-        NpgsqlConnection connection, long[] seqs, IEnumerable<(string Topic, int Partition, long Offset)> records, CancellationToken cancellationToken)
+    private sealed class Delivery
     {
-        var next = records.GroupBy(r => (r.Topic, r.Partition)).Select(g => new { topic = g.Key.Topic, partition = g.Key.Partition, offset = g.Max(r => r.Offset) + 1 });
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM outbox WHERE seq = ANY(@seqs)", new { seqs }, transaction, cancellationToken: cancellationToken));
-        foreach (var position in next)
+        private readonly TaskCompletionSource<List<(string Topic, int Partition, long Offset)>> _done =
+            new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private readonly Dictionary<(string Topic, int Partition), long> _highest = [];
+        private int _outstanding;
+        private Error? _error;
+
+        public Delivery(int records)
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO relay_positions (topic, partition, next_offset) VALUES (@topic, @partition, @offset)
-                ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(relay_positions.next_offset, excluded.next_offset)
-                """, position, transaction, cancellationToken: cancellationToken));
+            _outstanding = records;
+            if (records == 0)
+            {
+                _done.SetResult([]);
+            }
         }
 
+        public Task<List<(string Topic, int Partition, long Offset)>> Task => _done.Task;
+
+        public void Report(string topic, int partition, DeliveryReport<string, byte[]> report)
+        {
+            lock (_highest)
+            {
+                if (report.Error.IsError)
+                {
+                    _error ??= report.Error;
+                }
+                else if (!_highest.TryGetValue((topic, partition), out var offset) || report.Offset.Value > offset)
+                {
+                    _highest[(topic, partition)] = report.Offset.Value;
+                }
+
+                if (--_outstanding > 0)
+                {
+                    return;
+                }
+            }
+
+            if (_error is { } error)
+            {
+                _done.SetException(new KafkaException(error));
+            }
+            else
+            {
+                _done.SetResult([.. _highest.Select(h => (h.Key.Topic, h.Key.Partition, h.Value))]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes relayed rows and moves each partition's confirmed position (Vigil's topic name, not Kafka's) past the
+    /// highest offset it has confirmed, in one transaction.
+    /// </summary>
+    private static async Task ConfirmAsync(
+        NpgsqlConnection connection, long[] seqs, IReadOnlyCollection<(string Topic, int Partition, long Offset)> highest, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            DELETE FROM outbox WHERE seq = ANY(@seqs);
+            INSERT INTO relay_positions (topic, partition, next_offset)
+            SELECT t, p, o + 1 FROM unnest(@topics, @partitions, @offsets) AS h(t, p, o)
+            ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(relay_positions.next_offset, excluded.next_offset);
+            """,
+            new
+            {
+                seqs,
+                topics = highest.Select(h => h.Topic).ToArray(),
+                partitions = highest.Select(h => (long)h.Partition).ToArray(),
+                offsets = highest.Select(h => h.Offset).ToArray(),
+            },
+            transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -150,8 +243,8 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
             EnablePartitionEof = true,
         };
         using var reader = new ConsumerBuilder<string, byte[]>(config).Build();
-        var seqs = new List<long>();
-        var records = new List<(string Topic, int Partition, long Offset)>();
+        var found = new Dictionary<long, HashSet<int>>();
+        var highest = new Dictionary<(string Topic, int Partition), long>();
         foreach (var (topic, partition) in pending)
         {
             var tp = new TopicPartition(options.Value.TopicName(topic), new Partition(partition));
@@ -171,10 +264,10 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
                     break;
                 }
 
-                if (OutboxFrame.TryDecode(record.Message.Value, out var seq, out _))
+                if (OutboxFrame.TryDecode(record.Message.Value, out var seq, out var index, out _))
                 {
-                    seqs.Add(seq);
-                    records.Add((topic, partition, record.Offset.Value));
+                    (found.TryGetValue(seq, out var indexes) ? indexes : found[seq] = []).Add(index);
+                    highest[(topic, partition)] = record.Offset.Value;
                 }
             }
 
@@ -182,10 +275,24 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
         }
 
         reader.Close();
-        if (seqs.Count > 0)
+        if (found.Count == 0)
         {
-            logger.LogWarning("Outbox relay found {Count} records sent but not confirmed by its predecessor; confirming them without sending again", seqs.Count);
-            await ConfirmAsync(connection, [.. seqs], records, stoppingToken);
+            return;
         }
+
+        // A row whose every message is in Kafka goes; one partly sent (its round failed midway) stays, and only its
+        // missing messages are sent when it is relayed.
+        var counts = (await connection.QueryAsync<(long Seq, int Count)>(new CommandDefinition(
+            "SELECT seq, count FROM outbox WHERE seq = ANY(@seqs)", new { seqs = found.Keys.ToArray() }, cancellationToken: stoppingToken))).ToList();
+        var complete = counts.Where(c => found[c.Seq].Count >= c.Count).Select(c => c.Seq).ToArray();
+        foreach (var (seq, _) in counts.Where(c => found[c.Seq].Count < c.Count))
+        {
+            _alreadySent[seq] = found[seq];
+        }
+
+        logger.LogWarning(
+            "Outbox relay found {Records} records sent but not confirmed by its predecessor ({Complete} rows complete, {Partial} partly sent); confirming them without sending again",
+            found.Values.Sum(f => f.Count), complete.Length, _alreadySent.Count);
+        await ConfirmAsync(connection, complete, [.. highest.Select(h => (h.Key.Topic, h.Key.Partition, h.Value))], stoppingToken);
     }
 }

@@ -24,12 +24,12 @@ public sealed class GroupCommitter : IAsyncDisposable
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public GroupCommitter(Func<DbConnection> open, TimeProvider clock, ILogger<GroupCommitter> logger)
+    public GroupCommitter(Func<DbConnection> open, TimeProvider clock, ILogger<GroupCommitter> logger, string name = "vigil-writer")
     {
         _open = open;
         _clock = clock;
         _logger = logger;
-        _thread = new Thread(Run) { IsBackground = true, Name = "vigil-writer" };
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
 

@@ -42,11 +42,8 @@ public static class StorageModule
                 throw new StartupException($"--storage {deployment.Storage} with --log {deployment.Log} is not a combination Vigil runs");
         }
 
-        builder.Services.TryAddSingleton(sp =>
-        {
-            var db = sp.GetRequiredService<IDatabase>();
-            return new GroupCommitter(db.OpenWriter, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GroupCommitter>>());
-        });
+        builder.Services.TryAddSingleton<Writers>();
+        builder.Services.TryAddSingleton(sp => sp.GetRequiredService<Writers>().Shared);
         builder.Services.AddSingleton<ReferenceStore>();
         builder.Services.AddSingleton<ReadingStore>();
         builder.Services.AddSingleton<EventStore>();

@@ -37,16 +37,22 @@ public sealed class OutboxRelayTests(PostgresServer postgres, KafkaServer kafka)
             await writer.WriteAsync(ctx => log.Append(ctx, Enumerable.Range(0, 6).Select(i => Message($"patient-{i % 3}", i)).ToList()), timeout.Token);
         }
 
-        // The predecessor sent the first four rows and died before confirming them.
+        // The predecessor sent every message of the first row and the first message of the second, and died before
+        // confirming any of them.
         await using (var connection = await db.OpenAsync(timeout.Token))
         {
-            var sent = (await connection.QueryAsync<(long Seq, string Topic, int Partition, string Key, byte[] Payload)>(
-                "SELECT seq, topic, partition, key, payload FROM outbox ORDER BY seq LIMIT 4")).ToList();
+            var rows = (await connection.QueryAsync<(long Seq, string Topic, int Partition, byte[] Messages)>(
+                "SELECT seq, topic, partition, messages FROM outbox ORDER BY seq")).ToList();
+            rows.Count.ShouldBeGreaterThan(1, "the six messages' keys fall in more than one partition");
+            rows.Sum(r => OutboxFrame.Unpack(r.Messages).Count).ShouldBe(6);
+            var second = OutboxFrame.Unpack(rows[1].Messages);
+            second.Count.ShouldBeGreaterThan(1, "the second row is sent in part");
             using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig(options.ClientConfig()) { Acks = Acks.All }).Build();
-            foreach (var row in sent)
+            var sent = OutboxFrame.Unpack(rows[0].Messages).Select((m, i) => (rows[0], i, m)).Append((rows[1], 0, second[0]));
+            foreach (var (row, index, (key, value)) in sent)
             {
                 await producer.ProduceAsync(new TopicPartition(options.TopicName(row.Topic), new Partition(row.Partition)),
-                    new Message<string, byte[]> { Key = row.Key, Value = OutboxFrame.Encode(row.Seq, row.Payload) }, timeout.Token);
+                    new Message<string, byte[]> { Key = key, Value = OutboxFrame.Encode(row.Seq, index, value.Span) }, timeout.Token);
             }
         }
 
@@ -64,11 +70,11 @@ public sealed class OutboxRelayTests(PostgresServer postgres, KafkaServer kafka)
         await relay.StopAsync(timeout.Token);
 
         var records = ReadAll(options, "events", timeout.Token);
-        records.Count.ShouldBe(6, "each outbox row is in Kafka exactly once");
-        records.Select(r => r.Seq).ShouldBeUnique();
+        records.Count.ShouldBe(6, "each appended message is in Kafka exactly once");
+        records.Select(r => (r.Seq, r.Index)).ShouldBeUnique();
         foreach (var key in records.GroupBy(r => r.Key))
         {
-            key.Select(r => r.Seq).ShouldBeInOrder(SortDirection.Ascending, $"{key.Key} in the order it was appended");
+            key.Select(r => r.N).ShouldBeInOrder(SortDirection.Ascending, $"{key.Key} in the order it was appended");
         }
     }
 
@@ -76,11 +82,11 @@ public sealed class OutboxRelayTests(PostgresServer postgres, KafkaServer kafka)
         new(Topics.Events, key, Envelope.Encode($"m{n}", "test", key, DateTimeOffset.UnixEpoch, null, n, static (w, i) => w.WriteNumberValue(i)));
 
     /// <summary>Every record of the topic's partitions, up to each partition's end.</summary>
-    private static List<(string Key, long Seq)> ReadAll(KafkaOptions options, string topic, CancellationToken cancellationToken)
+    private static List<(string Key, long Seq, int Index, int N)> ReadAll(KafkaOptions options, string topic, CancellationToken cancellationToken)
     {
         var config = new ConsumerConfig(options.ClientConfig()) { GroupId = options.GroupName("reader"), EnableAutoCommit = false, EnablePartitionEof = true };
         using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
-        var records = new List<(string, long)>();
+        var records = new List<(string, long, int, int)>();
         for (var partition = 0; partition < 12; partition++)
         {
             var tp = new TopicPartition(options.TopicName(topic), new Partition(partition));
@@ -99,8 +105,8 @@ public sealed class OutboxRelayTests(PostgresServer postgres, KafkaServer kafka)
                     break;
                 }
 
-                OutboxFrame.TryDecode(record.Message.Value, out var seq, out _).ShouldBeTrue();
-                records.Add((record.Message.Key, seq));
+                OutboxFrame.TryDecode(record.Message.Value, out var seq, out var index, out var envelope).ShouldBeTrue();
+                records.Add((record.Message.Key, seq, index, Envelope.Decode(envelope).Body.GetInt32()));
             }
 
             consumer.Unassign();

@@ -183,12 +183,33 @@ public sealed class PostgresMigratorTests(PostgresServer server) : IClassFixture
     }
 
     [Fact]
+    public void Outbox_rows_waiting_from_before_packing_become_rows_of_one_message()
+    {
+        using var connection = _db.Open();
+        var all = Migration.Embedded(PostgresDatabase.DialectName);
+        Migrator.Migrate(connection, [.. all.Where(m => m.Version < 11)]);
+        connection.Execute(
+            """
+            INSERT INTO outbox (topic, partition, key, payload, appended_at) VALUES
+                ('readings.raw', 3, 'pé', '\xAB'::bytea, 1), ('events', 0, 'p2', '\x'::bytea, 2)
+            """);
+
+        Migrator.Migrate(connection, all);
+
+        var rows = connection.Query<(string Topic, int Partition, int Count, byte[] Messages)>(
+            "SELECT topic, partition, count, messages FROM outbox ORDER BY seq").ToList();
+        rows.Select(r => (r.Topic, r.Partition, r.Count)).ShouldBe([("readings.raw", 3, 1), ("events", 0, 1)]);
+        rows.Select(r => string.Join(",", Vigil.Kafka.OutboxFrame.Unpack(r.Messages).Select(m => $"{m.Key}:{Convert.ToHexString(m.Value.Span)}")))
+            .ShouldBe(["pé:AB", "p2:"]);
+    }
+
+    [Fact]
     public void The_outbox_keeps_its_sequence_rising_after_the_relay_empties_it()
     {
         PostgresDatabase.Migrate(_db.ConnectionString);
         using var connection = _db.Open();
         const string Append = """
-            INSERT INTO outbox (topic, partition, key, payload, appended_at) VALUES ('readings.raw', 0, 'p1', '\x01'::bytea, 1)
+            INSERT INTO outbox (topic, partition, count, messages, appended_at) VALUES ('readings.raw', 0, 1, '\x01'::bytea, 1)
             RETURNING seq
             """;
         var first = connection.ExecuteScalar<long>(Append);

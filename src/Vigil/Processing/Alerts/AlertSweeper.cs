@@ -14,7 +14,7 @@ namespace Vigil.Processing.Alerts;
 /// resolved; an alert whose condition has been clear for <see cref="AlertOptions.AutoResolveAfter"/> is resolved even
 /// when no further reading arrives to notice.
 /// </summary>
-public sealed class AlertSweeper(GroupCommitter writer, AlertStore alerts, TimeProvider clock, IOptions<AlertOptions> options, ILogger<AlertSweeper> logger)
+public sealed class AlertSweeper(Writers writers, AlertStore alerts, TimeProvider clock, IOptions<AlertOptions> options, ILogger<AlertSweeper> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -41,7 +41,7 @@ public sealed class AlertSweeper(GroupCommitter writer, AlertStore alerts, TimeP
 
     /// <summary>One sweep at the writer's clock; returns the alerts it raised or resolved.</summary>
     public Task<IReadOnlyList<Alert>> SweepAsync(CancellationToken cancellationToken) =>
-        writer.WriteAsync(ctx => (IReadOnlyList<Alert>)[.. DataGaps(ctx), .. ClearedConditions(ctx)], cancellationToken);
+        writers.For(Analysis.Analyzer.Group).WriteAsync(ctx => (IReadOnlyList<Alert>)[.. DataGaps(ctx), .. ClearedConditions(ctx)], cancellationToken);
 
     // Classes with setters rather than positional records: with no rows, SQLite gives an expression column no type, and
     // Dapper can then match no constructor.

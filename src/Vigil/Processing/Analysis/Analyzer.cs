@@ -12,9 +12,9 @@ namespace Vigil.Processing.Analysis;
 /// write job and an offset commit of its own on the single writer, and the stages would drift apart in time.
 /// </summary>
 public sealed class Analyzer(
-    IEventLog log, GroupCommitter writer, TimeProvider clock, WindowAggregator windows, News2Scorer news2, ThresholdEvaluator thresholds,
+    IEventLog log, Writers writers, TimeProvider clock, WindowAggregator windows, News2Scorer news2, ThresholdEvaluator thresholds,
     ILogger<Analyzer> logger)
-    : LogConsumerService(log, writer, clock, logger)
+    : LogConsumerService(log, writers.For(Group), clock, logger)
 {
     public const string Group = "analyze";
 

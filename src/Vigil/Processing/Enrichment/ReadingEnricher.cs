@@ -16,8 +16,8 @@ namespace Vigil.Processing.Enrichment;
 /// are cached across batches only while <c>reference_version</c>, which every reference change moves, stays the same. Readings that break a rule only checkable here (the device is not assigned to that patient, the
 /// patient is discharged or gone) go to the dead-letter topic with the reason; the rest of the batch goes on.
 /// </summary>
-public sealed class ReadingEnricher(IEventLog log, GroupCommitter writer, TimeProvider clock, ILogger<ReadingEnricher> logger)
-    : LogConsumerService(log, writer, clock, logger)
+public sealed class ReadingEnricher(IEventLog log, Writers writers, TimeProvider clock, ILogger<ReadingEnricher> logger)
+    : LogConsumerService(log, writers.For(Group), clock, logger)
 {
     public const string Group = "enrich";
 

@@ -43,11 +43,11 @@ internal sealed partial class EventProcessor : BackgroundService
     private ILogConsumer? _consumer;
 
     public EventProcessor(
-        IEventLog log, GroupCommitter writer, Storage.Events.EventStore events, IEnumerable<IEventHandler> handlers, TimeProvider clock,
+        IEventLog log, Writers writers, Storage.Events.EventStore events, IEnumerable<IEventHandler> handlers, TimeProvider clock,
         ILogger<EventProcessor> logger)
     {
         _log = log;
-        _writer = writer;
+        _writer = writers.For(Group);
         _events = events;
         _clock = clock;
         _logger = logger;

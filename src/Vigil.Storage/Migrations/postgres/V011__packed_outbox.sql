@@ -1,0 +1,11 @@
+-- An outbox row carries every message one transaction appends to one partition, packed in order (count of them; each
+-- as the key's length and UTF-8 bytes, then the value's length and bytes, lengths as 4-byte big-endian integers),
+-- instead of one row per message: a 1,000-reading request writes a row per partition it touches, not 1,000 rows, and
+-- the relay reads, deletes and confirms that many fewer (docs/distributed.md, "Producing"). Rows waiting from before
+-- become rows of one message each.
+ALTER TABLE outbox ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE outbox RENAME COLUMN payload TO messages;
+UPDATE outbox SET messages = int4send(octet_length(convert_to(key, 'UTF8'))) || convert_to(key, 'UTF8')
+                          || int4send(octet_length(messages)) || messages;
+ALTER TABLE outbox DROP COLUMN key;
+ALTER TABLE outbox ALTER COLUMN count DROP DEFAULT;
