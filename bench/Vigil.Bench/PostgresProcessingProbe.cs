@@ -10,7 +10,7 @@ namespace Vigil.Bench;
 /// A group's lag is taken from the positions in the database rather than from the broker: the outbox relay is the only
 /// producer of Vigil's topics and records in <c>relay_positions</c> the offset after the last record Kafka acknowledged
 /// per partition (the partition's high-water mark once the relay has confirmed it), and each group commits its position
-/// to <c>consumer_offsets</c> with its effects. Rows still in <c>outbox</c> are not in Kafka yet; they are reported as
+/// to <c>consumer_offsets</c> with its effects. Messages still in <c>outbox</c> rows are not in Kafka yet; they are reported as
 /// the <c>outbox</c> entry (all topics).
 /// </remarks>
 public sealed class PostgresProcessingProbe : IProcessingProbe
@@ -56,7 +56,7 @@ public sealed class PostgresProcessingProbe : IProcessingProbe
             lags.Add((group, (long)lag.ExecuteScalar()!));
         }
 
-        using var outbox = new NpgsqlCommand("SELECT COUNT(*) FROM outbox", _connection);
+        using var outbox = new NpgsqlCommand("SELECT COALESCE(SUM(count), 0) FROM outbox", _connection);
         lags.Add(("outbox", (long)outbox.ExecuteScalar()!));
         return lags;
     }

@@ -44,11 +44,7 @@ public sealed partial class AlertStore(IDatabase db, IEventLog log)
     /// </summary>
     public Alert? Observe(WriteContext ctx, Signal s)
     {
-        var read = ctx.Statement("alert_conditions.read", ConditionSql);
-        AlertCondition? state = null;
-        read.Bind(1, s.CustomerId).Bind(2, s.PatientId).Bind(3, s.Rule).QueryFirst(row => state = new AlertCondition(
-            row.Text(0), row.IsNull(1) ? null : EventTime.FromMicros(row.Int64(1)), row.IsNull(2) ? null : EventTime.FromMicros(row.Int64(2)),
-            EventTime.FromMicros(row.Int64(3))));
+        var state = Condition(ctx, s.CustomerId, s.PatientId, s.Rule);
         if (state is null && !s.Breaching)
         {
             return null;
@@ -78,6 +74,11 @@ public sealed partial class AlertStore(IDatabase db, IEventLog log)
                 break;
         }
 
+        if (next != state && ctx.FindItem<Prefetched>(PrefetchedKey) is { } prefetched && prefetched.Patients.Contains((s.CustomerId, s.PatientId)))
+        {
+            prefetched.Conditions[(s.CustomerId, s.PatientId, s.Rule)] = next;
+        }
+
         if (next is null)
         {
             ctx.Statement("alert_conditions.drop", DropConditionSql)
@@ -97,12 +98,48 @@ public sealed partial class AlertStore(IDatabase db, IEventLog log)
     }
 
     /// <summary>Whether the patient has any remembered condition for <paramref name="rule"/> (an open alert or a pending breach).</summary>
-    public static bool HasCondition(WriteContext ctx, string customerId, string patientId, string rule)
+    public static bool HasCondition(WriteContext ctx, string customerId, string patientId, string rule) =>
+        Condition(ctx, customerId, patientId, rule) is not null;
+
+    private const string PrefetchedKey = "alert_conditions.prefetched";
+
+    /// <summary>The conditions of some patients, read ahead for the rest of a write job and kept up to date by it.</summary>
+    private sealed class Prefetched
     {
-        var found = false;
-        ctx.Statement("alert_conditions.read", ConditionSql)
-            .Bind(1, customerId).Bind(2, patientId).Bind(3, rule).QueryFirst(_ => found = true);
-        return found;
+        public HashSet<(string CustomerId, string PatientId)> Patients { get; } = [];
+
+        public Dictionary<(string CustomerId, string PatientId, string Rule), AlertCondition?> Conditions { get; } = [];
+    }
+
+    /// <summary>
+    /// Reads every condition of <paramref name="patients"/> now, in one query, so that the observations of the rest of
+    /// this write job (a batch's threshold checks, scores and device activity) find them in memory instead of asking the
+    /// database once each. The job's own changes keep the read-ahead current; a job run again starts without it.
+    /// </summary>
+    public static void Prefetch(WriteContext ctx, IEnumerable<(string CustomerId, string PatientId)> patients)
+    {
+        var prefetched = ctx.Item(PrefetchedKey, () => new Prefetched());
+        var missing = patients.Where(p => !prefetched.Patients.Contains(p)).Distinct().ToList();
+        PatientRows.Read(ctx, "SELECT customer_id, patient_id, rule, alert_id, breach_since, clear_since, last_at FROM alert_conditions WHERE {patients}",
+            missing, row => prefetched.Conditions[(row.GetString(0), row.GetString(1), row.GetString(2))] = new AlertCondition(
+                row.IsDBNull(3) ? null : row.GetString(3), row.IsDBNull(4) ? null : EventTime.FromMicros(row.GetInt64(4)),
+                row.IsDBNull(5) ? null : EventTime.FromMicros(row.GetInt64(5)), EventTime.FromMicros(row.GetInt64(6))));
+        prefetched.Patients.UnionWith(missing);
+    }
+
+    /// <summary>The patient's condition of <paramref name="rule"/>: from the read-ahead when there is one for the patient, else from the database.</summary>
+    private static AlertCondition? Condition(WriteContext ctx, string customerId, string patientId, string rule)
+    {
+        if (ctx.FindItem<Prefetched>(PrefetchedKey) is { } prefetched && prefetched.Patients.Contains((customerId, patientId)))
+        {
+            return prefetched.Conditions.GetValueOrDefault((customerId, patientId, rule));
+        }
+
+        AlertCondition? state = null;
+        ctx.Statement("alert_conditions.read", ConditionSql).Bind(1, customerId).Bind(2, patientId).Bind(3, rule).QueryFirst(row => state = new AlertCondition(
+            row.Text(0), row.IsNull(1) ? null : EventTime.FromMicros(row.Int64(1)), row.IsNull(2) ? null : EventTime.FromMicros(row.Int64(2)),
+            EventTime.FromMicros(row.Int64(3))));
+        return state;
     }
 
     private Alert Raise(WriteContext ctx, Signal s, DateTimeOffset since)

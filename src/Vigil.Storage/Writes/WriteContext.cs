@@ -10,6 +10,7 @@ public sealed class WriteContext
 {
     private readonly Dictionary<string, object> _cache;
     private List<Action>? _afterCommit;
+    private Dictionary<string, object>? _items;
 
     internal WriteContext(DbConnection connection, DbTransaction transaction, DateTimeOffset now, Dictionary<string, object> cache)
     {
@@ -50,6 +51,27 @@ public sealed class WriteContext
         Npgsql.NpgsqlConnection postgres => new Postgres.PostgresStatement(postgres, sql),
         _ => throw new NotSupportedException($"No statements for {c.GetType().Name}."),
     });
+
+    /// <summary>
+    /// State that lives as long as this job's attempt (what a stage read ahead for the rest of its batch): a job run
+    /// again after a rollback gets a fresh context, so nothing read or changed in a rolled-back attempt survives.
+    /// </summary>
+    public T Item<T>(string key, Func<T> create)
+        where T : class
+    {
+        _items ??= [];
+        if (!_items.TryGetValue(key, out var item))
+        {
+            _items[key] = item = create();
+        }
+
+        return (T)item;
+    }
+
+    /// <summary>The item stored under <paramref name="key"/> by <see cref="Item{T}"/>, or null.</summary>
+    public T? FindItem<T>(string key)
+        where T : class =>
+        _items is not null && _items.TryGetValue(key, out var item) ? (T)item : null;
 
     /// <summary>The SQL the writer's connection speaks.</summary>
     public SqlDialect Dialect => Connection is Npgsql.NpgsqlConnection ? SqlDialect.Postgres : SqlDialect.Sqlite;

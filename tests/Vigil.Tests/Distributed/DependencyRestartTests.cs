@@ -168,7 +168,7 @@ public sealed class DependencyRestartTests : IAsyncLifetime
                 var relayed = await db.QueryAsync<(string, long)>("SELECT topic, SUM(next_offset) FROM relay_positions GROUP BY 1 ORDER BY 1");
                 var windows = await db.ExecuteScalarAsync<long?>("SELECT SUM(count) FROM window_aggregates WHERE customer_id = 'restart' AND size = '1h'");
                 throw new TimeoutException(
-                    $"processing did not catch up: {windows} of {stored.Count} readings in the windows; outbox {await db.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox")} rows; "
+                    $"processing did not catch up: {windows} of {stored.Count} readings in the windows; outbox {await db.ExecuteScalarAsync<long>("SELECT COALESCE(SUM(count), 0) FROM outbox")} messages; "
                     + $"relayed {string.Join(", ", relayed)}; groups {string.Join(", ", progress)}");
             }
         }

@@ -53,7 +53,7 @@ public sealed class PostgresVigilDatabase(string connectionString, KafkaOptions 
             }
         }
 
-        var entries = new List<(long Seq, LogEntry Entry)>();
+        var entries = new List<(long Seq, int Index, LogEntry Entry)>();
         consumer.Assign(starts);
         var deadline = Stopwatch.StartNew();
         while (ends.Count > 0)
@@ -71,11 +71,11 @@ public sealed class PostgresVigilDatabase(string connectionString, KafkaOptions 
 
             if (!record.IsPartitionEOF)
             {
-                OutboxFrame.TryDecode(record.Message.Value, out var seq, out var envelope).ShouldBeTrue($"{name} holds a record that is not an outbox frame");
+                OutboxFrame.TryDecode(record.Message.Value, out var seq, out var index, out var envelope).ShouldBeTrue($"{name} holds a record that is not an outbox frame");
                 if (key is null || record.Message.Key == key)
                 {
                     using var doc = JsonDocument.Parse(envelope.ToArray());
-                    entries.Add((seq, new LogEntry(topic, record.Message.Key, doc.RootElement.Clone())));
+                    entries.Add((seq, index, new LogEntry(topic, record.Message.Key, doc.RootElement.Clone())));
                 }
             }
 
@@ -86,8 +86,9 @@ public sealed class PostgresVigilDatabase(string connectionString, KafkaOptions 
         }
 
         consumer.Close();
-        // The outbox seq is the order of appends across partitions, as the embedded log's seq is.
-        return entries.OrderBy(e => e.Seq).Select(e => e.Entry).ToList();
+        // The outbox seq is the order of appends across partitions, as the embedded log's seq is; the index, the order
+        // within one append to one partition.
+        return entries.OrderBy(e => e.Seq).ThenBy(e => e.Index).Select(e => e.Entry).ToList();
     }
 
     /// <summary>A consumer that is assigned partitions by hand and never commits: it changes nothing on the broker.</summary>

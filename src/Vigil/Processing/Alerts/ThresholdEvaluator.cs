@@ -21,12 +21,16 @@ public sealed class ThresholdEvaluator(AlertStore alerts, IOptions<AlertOptions>
 {
     private readonly ThresholdCache _thresholds = new();
 
-    private const string DeviceActivitySql = """
-        INSERT INTO device_activity (customer_id, device_id, patient_id, last_observed_at, last_received_at) VALUES (?1, ?2, ?3, ?4, ?5)
+    private static readonly BulkUpsert DeviceActivity = new("device_activity.upsert", "device_activity",
+        [
+            ("customer_id", BulkType.Text), ("device_id", BulkType.Text), ("patient_id", BulkType.Text), ("last_observed_at", BulkType.Int64),
+            ("last_received_at", BulkType.Int64),
+        ],
+        """
         ON CONFLICT (customer_id, device_id) DO UPDATE
         SET patient_id = excluded.patient_id, last_observed_at = CASE WHEN excluded.last_observed_at > device_activity.last_observed_at THEN excluded.last_observed_at ELSE device_activity.last_observed_at END,
             last_received_at = excluded.last_received_at
-        """;
+        """);
 
     public void Apply(WriteContext ctx, IReadOnlyList<EnrichedReading> readings)
     {
@@ -57,10 +61,12 @@ public sealed class ThresholdEvaluator(AlertStore alerts, IOptions<AlertOptions>
                 rule.Sustain, autoResolve));
         }
 
-        var activity = ctx.Statement("device_activity.upsert", DeviceActivitySql);
-        foreach (var ((customerId, deviceId), (patientId, departmentId, observedAt)) in devices)
+        DeviceActivity.Execute(ctx, [.. devices.Select(d => new object?[]
         {
-            activity.Bind(1, customerId).Bind(2, deviceId).Bind(3, patientId).Bind(4, EventTime.ToMicros(observedAt)).Bind(5, EventTime.ToMicros(ctx.Now)).Execute();
+            d.Key.CustomerId, d.Key.DeviceId, d.Value.PatientId, EventTime.ToMicros(d.Value.ObservedAt), EventTime.ToMicros(ctx.Now),
+        })]);
+        foreach (var ((customerId, deviceId), (patientId, departmentId, _)) in devices)
+        {
             // A clear observation: resolves the device's data-gap alert if it has one, and reads nothing else when it has none.
             alerts.Observe(ctx, new AlertStore.Signal(customerId, patientId, departmentId, AlertRules.DataGap(deviceId), AlertRules.DataGapKind, false,
                 AlertSeverity.Low, ctx.Now, null, "", "{}", TimeSpan.Zero, TimeSpan.Zero, "readings resumed"));

@@ -1,6 +1,7 @@
 using Vigil.Domain.Log;
 using Vigil.Processing.Alerts;
 using Vigil.Storage.EventLog;
+using Vigil.Storage.Alerts;
 using Vigil.Storage.Writes;
 
 namespace Vigil.Processing.Analysis;
@@ -30,6 +31,8 @@ public sealed class Analyzer(
             readings[i] = EnrichedReading.Decode(messages[i].Payload);
         }
 
+        // The threshold and NEWS2 stages observe every patient's alert conditions: read them all at once.
+        AlertStore.Prefetch(ctx, readings.Select(r => (r.CustomerId, r.PatientId)));
         windows.Apply(ctx, readings);
         news2.Apply(ctx, readings);
         thresholds.Apply(ctx, readings);

@@ -22,6 +22,40 @@ internal static class News2ScoreStore
 
     public static Row? Latest(WriteContext ctx, string customerId, string patientId) => Newest(ctx, customerId, patientId, 0);
 
+    /// <summary>The latest stored score of each of <paramref name="patients"/> that has one; on PostgreSQL in one query.</summary>
+    public static Dictionary<(string CustomerId, string PatientId), Row> Latest(WriteContext ctx, IReadOnlyCollection<(string CustomerId, string PatientId)> patients)
+    {
+        var latest = new Dictionary<(string, string), Row>();
+        if (ctx.Dialect != SqlDialect.Postgres)
+        {
+            foreach (var (customerId, patientId) in patients)
+            {
+                if (Latest(ctx, customerId, patientId) is { } row)
+                {
+                    latest[(customerId, patientId)] = row;
+                }
+            }
+
+            return latest;
+        }
+
+        var rows = ctx.Connection.Query<(string CustomerId, string PatientId, long Seq, long At, long Score, string Risk, long Complete, string Parameters, string Missing, long ComputedAt)>(
+            $"""
+            SELECT p.customer_id, p.patient_id, s.seq, s.at, s.score, s.risk, s.complete, s.parameters, s.missing, s.computed_at
+            FROM unnest(@customers::text[], @patients::text[]) AS p(customer_id, patient_id)
+            CROSS JOIN LATERAL (
+                SELECT {Columns} FROM news2_scores WHERE customer_id = p.customer_id AND patient_id = p.patient_id
+                ORDER BY at DESC, seq DESC LIMIT 1) AS s
+            """,
+            new { customers = patients.Select(p => p.CustomerId).ToArray(), patients = patients.Select(p => p.PatientId).ToArray() }, ctx.Transaction);
+        foreach (var r in rows)
+        {
+            latest[(r.CustomerId, r.PatientId)] = new Row(r.Seq, r.At, r.Score, r.Risk, r.Complete, r.Parameters, r.Missing, r.ComputedAt);
+        }
+
+        return latest;
+    }
+
     /// <summary>The patient's stored score <paramref name="skip"/> places behind the newest.</summary>
     private static Row? Newest(WriteContext ctx, string customerId, string patientId, int skip) =>
         ctx.Connection.QuerySingleOrDefault<Row>(
@@ -36,15 +70,15 @@ internal static class News2ScoreStore
     /// <summary>
     /// Adds <paramref name="score"/> unless it says what the patient's latest stored score says. A
     /// score for the same event time as the latest replaces it: the history keeps one score per moment, whether the
-    /// readings of a round reached the scorer in one batch or, as Kafka may deliver them, in several. True when the
-    /// history changed.
+    /// readings of a round reached the scorer in one batch or, as Kafka may deliver them, in several.
+    /// <paramref name="latest"/> is the patient's latest stored score as read in this transaction. True when the history
+    /// changed.
     /// </summary>
-    public static bool AddIfChanged(WriteContext ctx, string customerId, string patientId, News2Score score)
+    public static bool AddIfChanged(WriteContext ctx, string customerId, string patientId, News2Score score, Row? latest)
     {
         var at = score.At ?? throw new ArgumentException("a score without readings is not stored", nameof(score));
         var parameters = ParametersJson(score);
         var missing = JsonSerializer.Serialize(score.Missing);
-        var latest = Latest(ctx, customerId, patientId);
         if (Says(latest, score, parameters, missing))
         {
             return false;

@@ -20,19 +20,22 @@ namespace Vigil.Processing.Analysis;
 /// </summary>
 public sealed class News2Scorer(AlertStore alerts, IOptions<AlertOptions> alertOptions)
 {
-    private const string UpsertLatestSql = """
-        INSERT INTO news2_latest (customer_id, patient_id, type, reading_id, value, text, observed_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    private static readonly BulkUpsert LatestUpsert = new("news2_latest.upsert", "news2_latest",
+        [
+            ("customer_id", BulkType.Text), ("patient_id", BulkType.Text), ("type", BulkType.Text), ("reading_id", BulkType.Text),
+            ("value", BulkType.Double), ("text", BulkType.Text), ("observed_at", BulkType.Int64),
+        ],
+        """
         ON CONFLICT (customer_id, patient_id, type) DO UPDATE
         SET reading_id = excluded.reading_id, value = excluded.value, text = excluded.text, observed_at = excluded.observed_at
         WHERE excluded.observed_at >= news2_latest.observed_at
-        """;
-
-    private const string LatestSql = "SELECT reading_id, type, value, text, observed_at FROM news2_latest WHERE customer_id = ?1 AND patient_id = ?2";
+        """);
 
     public void Apply(WriteContext ctx, IReadOnlyList<EnrichedReading> readings)
     {
-        var upsert = ctx.Statement("news2.latest.upsert", UpsertLatestSql);
+        // Per patient and parameter, the reading the batch leaves as the latest: the newest by event time, and of equal
+        // times the later arrival, as in the calculator. The upsert keeps the stored value when it is newer still.
+        var newest = new Dictionary<(string CustomerId, string PatientId, string Type), EnrichedReading>();
         // Per patient, the SpO2 scale of the last message: the patient's reference data as of the newest reading.
         var touched = new Dictionary<(string CustomerId, string PatientId), (int Spo2Scale, string? DepartmentId)>();
         foreach (var r in readings)
@@ -42,26 +45,37 @@ public sealed class News2Scorer(AlertStore alerts, IOptions<AlertOptions> alertO
                 continue;
             }
 
-            // A later arrival with the same event time replaces the earlier one (">=" in the upsert), as in the calculator.
-            upsert.Bind(1, r.CustomerId).Bind(2, r.PatientId).Bind(3, type.Name).Bind(4, r.Id).Bind(5, r.Number).Bind(6, r.Text)
-                .Bind(7, EventTime.ToMicros(r.ObservedAt))
-                .Execute();
+            var key = (r.CustomerId, r.PatientId, type.Name);
+            if (!newest.TryGetValue(key, out var kept) || r.ObservedAt >= kept.ObservedAt)
+            {
+                newest[key] = r;
+            }
+
             touched[(r.CustomerId, r.PatientId)] = (r.Spo2Scale, r.DepartmentId);
         }
 
-        var latest = ctx.Statement("news2.latest.read", LatestSql);
+        LatestUpsert.Execute(ctx, [.. newest.Values.Select(r => new object?[]
+        {
+            r.CustomerId, r.PatientId, r.Type!.Name, r.Id, r.Number, r.Text, EventTime.ToMicros(r.ObservedAt),
+        })]);
+
+        var parameters = touched.Keys.ToDictionary(p => p, _ => new List<Reading>(7));
+        PatientRows.Read(ctx, "SELECT customer_id, patient_id, reading_id, type, value, text, observed_at FROM news2_latest WHERE {patients}",
+            touched.Keys, row =>
+            {
+                VitalTypes.TryGetByName(row.GetString(3), out var type);
+                parameters[(row.GetString(0), row.GetString(1))].Add(new Reading(
+                    row.GetString(2), row.GetString(1), null, type, row.IsDBNull(4) ? null : row.GetDouble(4), row.IsDBNull(5) ? null : row.GetString(5),
+                    EventTime.FromMicros(row.GetInt64(6))));
+            });
+
+        var latestScores = News2ScoreStore.Latest(ctx, touched.Keys);
         foreach (var ((customerId, patientId), (scale, departmentId)) in touched)
         {
-            var parameters = new List<Reading>(7);
-            latest.Bind(1, customerId).Bind(2, patientId).QueryAll(row =>
-            {
-                VitalTypes.TryGetByName(row.Text(1)!, out var type);
-                parameters.Add(new Reading(row.Text(0)!, patientId, null, type, row.IsNull(2) ? null : row.Double(2), row.Text(3), EventTime.FromMicros(row.Int64(4))));
-            });
-            var score = News2Calculator.Calculate(parameters, scale);
+            var score = News2Calculator.Calculate(parameters[(customerId, patientId)], scale);
             if (score.At is { } at)
             {
-                News2ScoreStore.AddIfChanged(ctx, customerId, patientId, score);
+                News2ScoreStore.AddIfChanged(ctx, customerId, patientId, score, latestScores.GetValueOrDefault((customerId, patientId)));
                 ObserveAlert(ctx, customerId, patientId, departmentId, score, at);
             }
         }

@@ -64,18 +64,10 @@ public sealed class WindowAggregator(IOptions<AnalysisOptions> options)
             }
         }
 
-        foreach (var ((customerId, _, _, _, _), aggregate) in changed)
-        {
-            WindowStore.Save(ctx, customerId, aggregate);
-        }
-
-        foreach (var ((customerId, patientId), windows) in patients)
-        {
-            if (windows.Watermark.LatestEventTime is { } latest)
-            {
-                WindowStore.SaveWatermark(ctx, customerId, patientId, latest, windows.LateCorrections);
-            }
-        }
+        WindowStore.Save(ctx, changed.Select(c => (c.Key.CustomerId, c.Value)));
+        WindowStore.SaveWatermarks(ctx, patients
+            .Where(p => p.Value.Watermark.LatestEventTime is not null)
+            .Select(p => (p.Key.CustomerId, p.Key.PatientId, p.Value.Watermark.LatestEventTime!.Value, p.Value.LateCorrections)));
 
         ctx.OnCommitted(() =>
         {

@@ -50,33 +50,41 @@ public sealed class WindowStore(IDatabase db)
         return row?.ToAggregate(window.PatientId);
     }
 
-    public static void Save(WriteContext ctx, string customerId, WindowAggregate a)
+    private static readonly BulkUpsert AggregatesUpsert = new("window_aggregates.upsert", "window_aggregates",
+        [
+            ("customer_id", BulkType.Text), ("patient_id", BulkType.Text), ("type", BulkType.Text), ("size", BulkType.Text),
+            ("window_start", BulkType.Int64), ("window_end", BulkType.Int64), ("count", BulkType.Int64), ("sum", BulkType.Double),
+            ("min", BulkType.Double), ("max", BulkType.Double), ("last", BulkType.Double), ("last_at", BulkType.Int64),
+            ("final", BulkType.Int64), ("updated_at", BulkType.Int64),
+        ],
+        """
+        ON CONFLICT (customer_id, patient_id, type, size, window_start) DO UPDATE SET
+            count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, last = excluded.last,
+            last_at = excluded.last_at, final = excluded.final, updated_at = excluded.updated_at
+        """);
+
+    private static readonly BulkUpsert WatermarksUpsert = new("patient_watermarks.upsert", "patient_watermarks",
+        [("customer_id", BulkType.Text), ("patient_id", BulkType.Text), ("latest_event_time", BulkType.Int64), ("late_corrections", BulkType.Int64)],
+        """
+        ON CONFLICT (customer_id, patient_id) DO UPDATE SET
+            latest_event_time = excluded.latest_event_time, late_corrections = excluded.late_corrections
+        """);
+
+    /// <summary>Stores a batch's changed aggregates (one per window) in one statement.</summary>
+    public static void Save(WriteContext ctx, IEnumerable<(string CustomerId, WindowAggregate Aggregate)> aggregates)
     {
-        var upsert = ctx.Statement("window_aggregates.upsert",
-            """
-            INSERT INTO window_aggregates (customer_id, patient_id, type, size, window_start, window_end, count, sum, min, max, last, last_at, final, updated_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-            ON CONFLICT (customer_id, patient_id, type, size, window_start) DO UPDATE SET
-                count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, last = excluded.last,
-                last_at = excluded.last_at, final = excluded.final, updated_at = excluded.updated_at
-            """);
-        upsert.Bind(1, customerId).Bind(2, a.PatientId).Bind(3, a.Type.Name).Bind(4, a.Size.Name)
-            .Bind(5, EventTime.ToMicros(a.Start)).Bind(6, EventTime.ToMicros(a.End)).Bind(7, a.Count)
-            .Bind(8, (double?)a.Sum).Bind(9, (double?)a.Min).Bind(10, (double?)a.Max).Bind(11, (double?)a.Last)
-            .Bind(12, EventTime.ToMicros(a.LastAt)).Bind(13, a.Final ? 1 : 0).Bind(14, EventTime.ToMicros(ctx.Now))
-            .Execute();
+        var now = EventTime.ToMicros(ctx.Now);
+        AggregatesUpsert.Execute(ctx, [.. aggregates.Select(x => new object?[]
+        {
+            x.CustomerId, x.Aggregate.PatientId, x.Aggregate.Type.Name, x.Aggregate.Size.Name, EventTime.ToMicros(x.Aggregate.Start),
+            EventTime.ToMicros(x.Aggregate.End), x.Aggregate.Count, x.Aggregate.Sum, x.Aggregate.Min, x.Aggregate.Max,
+            x.Aggregate.Last, EventTime.ToMicros(x.Aggregate.LastAt), x.Aggregate.Final ? 1L : 0L, now,
+        })]);
     }
 
-    public static void SaveWatermark(WriteContext ctx, string customerId, string patientId, DateTimeOffset latestEventTime, long lateCorrections)
-    {
-        var upsert = ctx.Statement("patient_watermarks.upsert",
-            """
-            INSERT INTO patient_watermarks (customer_id, patient_id, latest_event_time, late_corrections) VALUES (?1, ?2, ?3, ?4)
-            ON CONFLICT (customer_id, patient_id) DO UPDATE SET
-                latest_event_time = excluded.latest_event_time, late_corrections = excluded.late_corrections
-            """);
-        upsert.Bind(1, customerId).Bind(2, patientId).Bind(3, EventTime.ToMicros(latestEventTime)).Bind(4, lateCorrections).Execute();
-    }
+    /// <summary>Stores a batch's patients' latest event times and late corrections (one per patient) in one statement.</summary>
+    public static void SaveWatermarks(WriteContext ctx, IEnumerable<(string CustomerId, string PatientId, DateTimeOffset LatestEventTime, long LateCorrections)> watermarks) =>
+        WatermarksUpsert.Execute(ctx, [.. watermarks.Select(w => new object?[] { w.CustomerId, w.PatientId, EventTime.ToMicros(w.LatestEventTime), w.LateCorrections })]);
 
     /// <summary>A patient's windows of one type and size that overlap [<paramref name="from"/>, <paramref name="to"/>), by start.</summary>
     public async Task<IReadOnlyList<WindowAggregate>> QueryAsync(
