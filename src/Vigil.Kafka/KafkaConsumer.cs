@@ -29,6 +29,9 @@ internal sealed class KafkaConsumer : ILogConsumer
     private readonly HashSet<TopicPartition> _unowned = [];                                 // assigned while the database was down
     private DateTime _nextOwnershipAttempt;
     private int _disposed;
+    private int _generation;
+
+    public int Generation => Volatile.Read(ref _generation);
 
     public KafkaConsumer(NpgsqlDataSource db, KafkaOptions options, string group, IReadOnlyList<string> topics)
     {
@@ -94,6 +97,7 @@ internal sealed class KafkaConsumer : ILogConsumer
             return null;
         }
 
+        Interlocked.Increment(ref _generation);
         lock (_gate)
         {
             foreach (var (key, next) in stored)

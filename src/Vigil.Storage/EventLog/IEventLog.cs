@@ -53,6 +53,12 @@ public interface ILogConsumer : IAsyncDisposable
 
     /// <summary>Moves the position of the batch's partition back to the last committed offset (after a failed effect).</summary>
     void Rewind(ConsumedBatch batch);
+
+    /// <summary>
+    /// Moves each time this member is handed partitions: other members may have handled them in between, so what the
+    /// member remembers about their keys (a patient's windows) may be stale. The embedded log's one member never moves it.
+    /// </summary>
+    int Generation => 0;
 }
 
 /// <summary>Messages from one partition, in offset order.</summary>

@@ -63,6 +63,17 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
     /// <summary>Applies the effects of <paramref name="messages"/> (all from one partition, in order) inside <paramref name="ctx"/>.</summary>
     protected abstract void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages);
 
+    /// <summary>
+    /// Called on the writer, before the next batch is handled, when this member has been handed partitions since the
+    /// last batch (<see cref="ILogConsumer.Generation"/>): forget what is cached about keys another member may have
+    /// changed in between.
+    /// </summary>
+    protected virtual void Reassigned()
+    {
+    }
+
+    private int _generation;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -127,6 +138,7 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
         {
             await writer.WriteAsync(ctx =>
             {
+                Forget(consumer);
                 Handle(ctx, batch.Messages);
                 Commit(ctx, consumer, batch);
             }, stoppingToken);
@@ -164,6 +176,16 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
             }
+        }
+    }
+
+    /// <summary>Runs on the writer thread, as the handlers and their after-commit actions do.</summary>
+    private void Forget(ILogConsumer consumer)
+    {
+        if (consumer.Generation != _generation)
+        {
+            _generation = consumer.Generation;
+            Reassigned();
         }
     }
 
@@ -210,6 +232,7 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
                 {
                     await writer.WriteAsync(ctx =>
                     {
+                        Forget(consumer);
                         Handle(ctx, single.Messages);
                         Commit(ctx, consumer, single);
                     }, stoppingToken);

@@ -23,6 +23,8 @@ public sealed class Analyzer(
 
     protected override IReadOnlyList<string> Topics => [Domain.Log.Topics.ReadingsEnriched];
 
+    protected override void Reassigned() => windows.Forget();
+
     protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages)
     {
         var readings = new EnrichedReading[messages.Count];

@@ -78,6 +78,9 @@ public sealed class WindowAggregator(IOptions<AnalysisOptions> options)
         });
     }
 
+    /// <summary>Drops every cached patient: the next batch reads what it needs from the store (this member has been handed partitions another may have handled).</summary>
+    public void Forget() => _patients.Clear();
+
     /// <summary>A copy of the cached windows (the cache itself changes only after commit), or the stored state.</summary>
     private PatientWindows Load(WriteContext ctx, string customerId, string patientId)
     {
