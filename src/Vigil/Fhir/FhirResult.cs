@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Vigil.Fhir;
@@ -6,6 +8,9 @@ namespace Vigil.Fhir;
 internal sealed class FhirResult(int status, JsonNode body, string? location = null) : IResult
 {
     public const string MediaType = "application/fhir+json";
+
+    // The body is JSON served as JSON, never embedded in HTML: '&' in a link and '+' in a media type stay as they are.
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public int Status { get; } = status;
 
@@ -21,6 +26,6 @@ internal sealed class FhirResult(int status, JsonNode body, string? location = n
             response.Headers.Location = location;
         }
 
-        return response.WriteAsync(Body.ToJsonString(), httpContext.RequestAborted);
+        return response.WriteAsync(Body.ToJsonString(Json), httpContext.RequestAborted);
     }
 }
