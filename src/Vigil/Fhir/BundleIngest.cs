@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Vigil.Domain;
@@ -169,7 +167,7 @@ internal sealed class BundleIngest(string customerId, bool mayWritePatients, Gro
         }
 
         var basis = patient.Mrn is not null ? "mrn\n" + patient.Mrn : fullUrl is not null ? "fullUrl\n" + fullUrl : null;
-        return basis is null ? Identifiers.New() : "fhir-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(basis)))[..32];
+        return basis is null ? Identifiers.New() : FhirElement.DerivedId(basis);
     }
 
     private async Task<FhirResult> TransactionAsync(List<Entry> entries, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -11,6 +13,9 @@ internal static partial class FhirElement
     /// <summary>FHIR R4's id type: 1 to 64 of letters, digits, '-' and '.'.</summary>
     [GeneratedRegex(@"^[A-Za-z0-9\-\.]{1,64}$", RegexOptions.CultureInvariant)]
     public static partial Regex Id();
+
+    /// <summary>An id derived from what identifies a resource that has none: the same basis always gives the same id.</summary>
+    public static string DerivedId(string basis) => "fhir-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(basis)))[..32];
 
     public static bool IsLoinc(string? system) => system is Loinc or "urn:oid:2.16.840.1.113883.6.1";
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Vigil.Domain;
 using Vigil.Domain.Readings;
@@ -289,7 +287,7 @@ internal sealed class ParsedObservation
     /// time, codes, values). The same resource sent again gets the same id, which makes it an idempotent resend.
     /// </summary>
     public string BaseId(string patientId) =>
-        ResourceId ?? "fhir-" + Hash(IdentifierKey is not null
+        ResourceId ?? FhirElement.DerivedId(IdentifierKey is not null
             ? "identifier\n" + IdentifierKey
             : $"content\n{patientId}\n{DeviceId}\n{Effective}\n{PanelCode}\n{string.Join("\n", Parts.Select(p => $"{p.Code} {p.Raw}"))}");
 
@@ -344,6 +342,4 @@ internal sealed class ParsedObservation
 
     private static string Leaf(string path) => path[(path.LastIndexOf('.') + 1)..];
 
-    private static string Hash(string text) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
 }
