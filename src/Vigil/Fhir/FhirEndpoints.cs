@@ -69,7 +69,7 @@ public static class FhirEndpoints
             }
             catch (BadHttpRequestException e)
             {
-                return OperationOutcome.Error(e.StatusCode, e.StatusCode == 413 ? "too-costly" : "structure", e.Message);
+                return OperationOutcome.Error(e.StatusCode, e.StatusCode switch { 413 => "too-costly", 415 => "not-supported", _ => "structure" }, e.Message);
             }
         });
         return group;

@@ -22,7 +22,7 @@ public abstract class FhirIngestTests(ServerFixture fixture)
         import json, sys
         VITAL = {"8867-4", "9279-1", "2708-6", "59408-5", "8310-5", "8480-6", "8462-4", "29463-7", "8302-2", "39156-5", "41950-7", "67775-7"}
         PANEL = {"85354-9", "55284-4"}
-        stored, not_stored, vital_signs, patients = {}, 0, 0, []
+        stored, sums, not_stored, vital_signs, patients = {}, {}, 0, 0, []
         for path in sys.argv[1:]:
             for entry in json.load(open(path))["entry"]:
                 r = entry["resource"]
@@ -35,15 +35,16 @@ public abstract class FhirIngestTests(ServerFixture fixture)
                     vital_signs += 1
                 codes = [c["code"] for c in r["code"]["coding"] if c.get("system") == "http://loinc.org"]
                 if any(c in PANEL for c in codes):
-                    found = [c["code"]["coding"][0]["code"] for c in r.get("component", []) if "valueQuantity" in c]
-                    found = [c for c in found if c in ("8480-6", "8462-4")]
+                    found = [(c["code"]["coding"][0]["code"], c["valueQuantity"]["value"]) for c in r.get("component", []) if "valueQuantity" in c]
+                    found = [(c, v) for c, v in found if c in ("8480-6", "8462-4")]
                 else:
-                    found = [c for c in codes if c in VITAL][:1]
-                for c in found:
+                    found = [(c, r["valueQuantity"]["value"]) for c in codes if c in VITAL][:1]
+                for c, v in found:
                     stored[c] = stored.get(c, 0) + 1
+                    sums[c] = sums.get(c, 0) + v
                 if not found:
                     not_stored += 1
-        print(json.dumps({"stored": stored, "notStored": not_stored, "vitalSigns": vital_signs, "patients": patients}))
+        print(json.dumps({"stored": stored, "sums": sums, "notStored": not_stored, "vitalSigns": vital_signs, "patients": patients}))
         """;
 
     /// <summary>Vigil's type for each LOINC code (DESIGN.md), written out here rather than taken from the code under test.</summary>
@@ -98,6 +99,14 @@ public abstract class FhirIngestTests(ServerFixture fixture)
         stored.Sum(p => p.Value.GetInt32()).ShouldBeGreaterThan(50);
         ReadingsByType(tenant.Id).ShouldBe(
             stored.GroupBy(p => TypeOfLoinc[p.Name]).Select(g => $"{g.Key} | {g.Sum(p => p.Value.GetInt32())}").Order(StringComparer.Ordinal).ToList());
+        // The files' units are the canonical ones (cm, kg, kg/m2, mm[Hg]), so the stored values add up to the files' own.
+        var sums = Db.Rows("SELECT type, SUM(value) FROM readings WHERE customer_id = @c GROUP BY type", ("@c", tenant.Id))
+            .Select(r => r.Split(" | ")).ToDictionary(r => r[0], r => double.Parse(r[1], CultureInfo.InvariantCulture));
+        foreach (var sum in expected.GetProperty("sums").EnumerateObject().GroupBy(p => TypeOfLoinc[p.Name]))
+        {
+            sums[sum.Key].ShouldBe(sum.Sum(p => p.Value.GetDouble()), 1e-6);
+        }
+
         skipped.ShouldBe(expected.GetProperty("notStored").GetInt32());
         RawCount(tenant.Id).ShouldBe(stored.Sum(p => p.Value.GetInt32()));
         foreach (var patient in expected.GetProperty("patients").EnumerateArray())
