@@ -188,41 +188,67 @@ public sealed class ReadingStore(IDatabase db, IEventLog log, ReadingIndexer? in
     }
 
     /// <summary>A patient's readings in event-time order, at most <paramref name="limit"/>, after <paramref name="cursor"/>.</summary>
-    public async Task<(IReadOnlyList<StoredReading> Items, ReadingCursor? Next)> QueryAsync(
+    public Task<(IReadOnlyList<StoredReading> Items, ReadingCursor? Next)> QueryAsync(
         string customerId, string patientId, VitalType? type, DateTimeOffset? from, DateTimeOffset? to, ReadingCursor? cursor, int limit,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        QueryAsync(customerId, patientId, type is null ? null : [type], from, to, cursor, limit, newestFirst: false, cancellationToken);
+
+    /// <summary>
+    /// A patient's readings of any of <paramref name="types"/> (all types when null) in event-time order, oldest or
+    /// newest first, at most <paramref name="limit"/>, after <paramref name="cursor"/>.
+    /// </summary>
+    public async Task<(IReadOnlyList<StoredReading> Items, ReadingCursor? Next)> QueryAsync(
+        string customerId, string patientId, IReadOnlyCollection<VitalType>? types, DateTimeOffset? from, DateTimeOffset? to, ReadingCursor? cursor,
+        int limit, bool newestFirst, CancellationToken cancellationToken)
     {
+        if (types is { Count: 0 })
+        {
+            return ([], null);
+        }
+
+        var (order, after) = newestFirst
+            ? ("DESC", "(observed_at < @afterTime OR (observed_at = @afterTime AND seq < @afterSeq))")
+            : ("", "(observed_at > @afterTime OR (observed_at = @afterTime AND seq > @afterSeq))");
+        // One named parameter per type (at most the dozen vital types): the same SQL on SQLite and PostgreSQL.
+        var typeNames = types?.Select(t => t.Name).ToArray() ?? [];
+        var typeFilter = types is null ? "" : $"AND type IN ({string.Join(", ", typeNames.Select((_, i) => $"@type{i}"))})";
+        var parameters = new DynamicParameters(new
+        {
+            customerId, patientId,
+            from = EventTime.FromBound(from),
+            to = EventTime.ToBound(to),
+            afterTime = cursor?.ObservedAt ?? (newestFirst ? long.MaxValue : long.MinValue),
+            afterSeq = cursor?.Seq ?? (newestFirst ? long.MaxValue : long.MinValue),
+            take = limit + 1,
+        });
+        for (var i = 0; i < typeNames.Length; i++)
+        {
+            parameters.Add($"type{i}", typeNames[i]);
+        }
+
         await using var c = db.Open();
         var rows = (await c.QueryAsync<ReadingRow>(new CommandDefinition(
             $"""
             WITH hits AS (
                 SELECT * FROM (
                     SELECT seq, observed_at FROM readings_by_patient
-                    WHERE customer_id = @customerId AND patient_id = @patientId AND (@type IS NULL OR type = @type)
+                    WHERE customer_id = @customerId AND patient_id = @patientId {typeFilter}
                       AND observed_at >= @from AND observed_at < @to
-                      AND (observed_at > @afterTime OR (observed_at = @afterTime AND seq > @afterSeq))
-                    ORDER BY observed_at, seq LIMIT @take) AS indexed
+                      AND {after}
+                    ORDER BY observed_at {order}, seq {order} LIMIT @take) AS indexed
                 UNION ALL
                 SELECT * FROM (
                     SELECT seq, observed_at FROM readings
                     WHERE seq > (SELECT indexed_upto FROM readings_index_state WHERE id = 1)
-                      AND customer_id = @customerId AND patient_id = @patientId AND (@type IS NULL OR type = @type)
+                      AND customer_id = @customerId AND patient_id = @patientId {typeFilter}
                       AND observed_at >= @from AND observed_at < @to
-                      AND (observed_at > @afterTime OR (observed_at = @afterTime AND seq > @afterSeq))
-                    ORDER BY observed_at, seq LIMIT @take) AS tail)
+                      AND {after}
+                    ORDER BY observed_at {order}, seq {order} LIMIT @take) AS tail)
             SELECT {ReadingRow.Columns} FROM hits h JOIN readings r ON r.seq = h.seq
-            ORDER BY h.observed_at, h.seq
+            ORDER BY h.observed_at {order}, h.seq {order}
             LIMIT @take
             """,
-            new
-            {
-                customerId, patientId, type = type?.Name,
-                from = EventTime.FromBound(from),
-                to = EventTime.ToBound(to),
-                afterTime = cursor?.ObservedAt ?? long.MinValue,
-                afterSeq = cursor?.Seq ?? long.MinValue,
-                take = limit + 1,
-            },
+            parameters,
             cancellationToken: cancellationToken))).ToList();
         var more = rows.Count > limit;
         if (more)
@@ -234,6 +260,16 @@ public sealed class ReadingStore(IDatabase db, IEventLog log, ReadingIndexer? in
         return (items, more ? new ReadingCursor(rows[^1].ObservedAt, rows[^1].Seq) : null);
     }
 
+
+    /// <summary>One reading of the customer by id, or null.</summary>
+    public async Task<StoredReading?> GetAsync(string customerId, string id, CancellationToken cancellationToken)
+    {
+        await using var c = db.Open();
+        var row = await c.QuerySingleOrDefaultAsync<ReadingRow>(new CommandDefinition(
+            $"SELECT {ReadingRow.Columns} FROM readings r WHERE r.customer_id = @customerId AND r.id = @id", new { customerId, id },
+            cancellationToken: cancellationToken));
+        return row is null ? null : new StoredReading(row.ToReading(), EventTime.FromMicros(row.ReceivedAt));
+    }
 
     private sealed record ReadingRow(long Seq, string Id, string PatientId, string? DeviceId, string Type, double? Value, string? Text, long ObservedAt, long ReceivedAt)
     {

@@ -98,6 +98,14 @@ public sealed partial class ReferenceStore
         return row?.ToPatient();
     }
 
+    /// <summary>The id of the customer's patient with medical record number <paramref name="mrn"/>, or null.</summary>
+    public async Task<string?> FindPatientIdByMrnAsync(string customerId, string mrn)
+    {
+        await using var c = Read();
+        return await c.ExecuteScalarAsync<string?>(
+            "SELECT id FROM patients WHERE customer_id = @customerId AND mrn = @mrn", new { customerId, mrn });
+    }
+
     /// <summary>Whether <paramref name="patientId"/> is a patient of the customer: the gate of every per-patient query.</summary>
     public async Task<bool> PatientExistsAsync(string customerId, string patientId)
     {

@@ -22,6 +22,10 @@ public enum Module
     EventProcessor,
     /// <summary>Reference data, API keys, queries, thresholds, alerts, DLQ, timeline and the OpenAPI document.</summary>
     ApiEndpoints,
+    /// <summary>FHIR R4 <c>POST /fhir/Observation</c> and <c>POST /fhir</c> (Bundles).</summary>
+    FhirIngest,
+    /// <summary>FHIR R4 Observation read, search and <c>$lastn</c>.</summary>
+    FhirQueries,
 }
 
 /// <summary>The role table: which modules each role turns on. Health endpoints and authentication are always on.</summary>
@@ -31,12 +35,12 @@ public static class Roles
 
     public static IReadOnlyList<Module> ModulesOf(ProcessRole role) => role switch
     {
-        ProcessRole.Ingest => [Module.IngestEndpoints],
+        ProcessRole.Ingest => [Module.IngestEndpoints, Module.FhirIngest],
         ProcessRole.Enrich => [Module.ReadingEnricher],
         ProcessRole.Analyze => [Module.Analyzer, Module.AlertSweeper],
         ProcessRole.Process => [Module.EventProcessor],
         ProcessRole.Notify => [], // the notification service comes in a later release; /health/ready says so
-        ProcessRole.Api => [Module.ApiEndpoints],
+        ProcessRole.Api => [Module.ApiEndpoints, Module.FhirQueries],
         _ => throw new ArgumentOutOfRangeException(nameof(role)),
     };
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Vigil.Api;
+using Vigil.Fhir;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
 using Vigil.Security;
@@ -72,6 +73,21 @@ public static class VigilApp
             app.MapThresholds();
             app.MapAlerts();
             app.MapTimeline();
+        }
+
+        if (deployment.Runs(Module.FhirIngest))
+        {
+            app.MapFhirIngest();
+        }
+
+        if (deployment.Runs(Module.FhirQueries))
+        {
+            app.MapFhirQueries();
+        }
+
+        if (deployment.Runs(Module.FhirIngest) || deployment.Runs(Module.FhirQueries))
+        {
+            app.MapFhirMetadata(deployment.Runs(Module.FhirIngest), deployment.Runs(Module.FhirQueries));
         }
 
         return app;
