@@ -8,9 +8,11 @@ using Vigil.Storage.Writes;
 namespace Vigil.Storage.Postgres;
 
 /// <summary>
-/// The bulk path of ingest on PostgreSQL: a request's readings go into a temporary table by binary COPY (one round trip
-/// for the whole batch), then into <c>readings</c> with one <c>INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING</c>;
-/// the ids that were already there are read back in one query so the caller can tell resends from conflicts.
+/// The bulk path of ingest on PostgreSQL: a request's readings go into <c>readings</c> by binary COPY (one round trip
+/// for the whole batch). When an id is already stored the COPY fails and is undone to a savepoint; the readings then go
+/// into a temporary table by COPY and on into <c>readings</c> with one <c>INSERT ... SELECT ... ON CONFLICT DO NOTHING
+/// RETURNING</c>, and the ids that were already there are read back in one query so the caller can tell resends from
+/// conflicts.
 /// </summary>
 internal static class PostgresReadings
 {
@@ -21,38 +23,32 @@ internal static class PostgresReadings
     public static IReadOnlyList<Reading?> InsertOrFind(WriteContext ctx, string customerId, IReadOnlyList<Reading> readings, DateTimeOffset receivedAt)
     {
         var connection = (NpgsqlConnection)ctx.Connection;
+        var received = EventTime.ToMicros(receivedAt);
+        // Nearly every request is new readings: COPY them straight into the table, under a savepoint. An id already
+        // there (a resend, or another request's) breaks the COPY; back out to the savepoint and sort the batch out
+        // through the temporary table below.
+        connection.Execute("SAVEPOINT readings_copy", transaction: ctx.Transaction);
+        try
+        {
+            Copy(connection, $"COPY readings ({Columns}) FROM STDIN (FORMAT BINARY)", customerId, readings, received, numbered: false);
+            connection.Execute("RELEASE SAVEPOINT readings_copy", transaction: ctx.Transaction);
+            return new Reading?[readings.Count];
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            connection.Execute("ROLLBACK TO SAVEPOINT readings_copy; RELEASE SAVEPOINT readings_copy", transaction: ctx.Transaction);
+        }
+
+        return InsertOrFindThroughStaging(ctx, connection, customerId, readings, received);
+    }
+
+    private static IReadOnlyList<Reading?> InsertOrFindThroughStaging(
+        WriteContext ctx, NpgsqlConnection connection, string customerId, IReadOnlyList<Reading> readings, long received)
+    {
         // A temporary table of the writer's session, emptied after each use since several jobs share a transaction. Made
         // here every time (a catalog lookup once it exists): a transaction that rolled back would take its creation along.
         connection.Execute($"CREATE TEMPORARY TABLE IF NOT EXISTS incoming_readings (n INTEGER NOT NULL, {ColumnTypes})", transaction: ctx.Transaction);
-        var received = EventTime.ToMicros(receivedAt);
-        using (var copy = connection.BeginBinaryImport($"COPY incoming_readings (n, {Columns}) FROM STDIN (FORMAT BINARY)"))
-        {
-            for (var i = 0; i < readings.Count; i++)
-            {
-                var r = readings[i];
-                copy.StartRow();
-                copy.Write(i, NpgsqlDbType.Integer);
-                copy.Write(customerId, NpgsqlDbType.Text);
-                copy.Write(r.Id, NpgsqlDbType.Text);
-                copy.Write(r.PatientId, NpgsqlDbType.Text);
-                WriteText(copy, r.DeviceId);
-                copy.Write(r.Type.Name, NpgsqlDbType.Text);
-                if (r.Value is { } value)
-                {
-                    copy.Write(value, NpgsqlDbType.Double);
-                }
-                else
-                {
-                    copy.WriteNull();
-                }
-
-                WriteText(copy, r.Text);
-                copy.Write(EventTime.ToMicros(r.ObservedAt), NpgsqlDbType.Bigint);
-                copy.Write(received, NpgsqlDbType.Bigint);
-            }
-
-            copy.Complete();
-        }
+        Copy(connection, $"COPY incoming_readings (n, {Columns}) FROM STDIN (FORMAT BINARY)", customerId, readings, received, numbered: true);
 
         var inserted = connection.Query<string>(
             $"INSERT INTO readings ({Columns}) SELECT {Columns} FROM incoming_readings ORDER BY n ON CONFLICT (customer_id, id) DO NOTHING RETURNING id",
@@ -77,8 +73,43 @@ internal static class PostgresReadings
             }
         }
 
-        connection.Execute("TRUNCATE incoming_readings", transaction: ctx.Transaction);
+        connection.Execute("DELETE FROM incoming_readings", transaction: ctx.Transaction);
         return existing;
+    }
+
+    /// <summary>Binary COPY of the readings' rows (preceded by each one's position when <paramref name="numbered"/>).</summary>
+    private static void Copy(NpgsqlConnection connection, string copyCommand, string customerId, IReadOnlyList<Reading> readings, long received, bool numbered)
+    {
+        using var copy = connection.BeginBinaryImport(copyCommand);
+        for (var i = 0; i < readings.Count; i++)
+        {
+            var r = readings[i];
+            copy.StartRow();
+            if (numbered)
+            {
+                copy.Write(i, NpgsqlDbType.Integer);
+            }
+
+            copy.Write(customerId, NpgsqlDbType.Text);
+            copy.Write(r.Id, NpgsqlDbType.Text);
+            copy.Write(r.PatientId, NpgsqlDbType.Text);
+            WriteText(copy, r.DeviceId);
+            copy.Write(r.Type.Name, NpgsqlDbType.Text);
+            if (r.Value is { } value)
+            {
+                copy.Write(value, NpgsqlDbType.Double);
+            }
+            else
+            {
+                copy.WriteNull();
+            }
+
+            WriteText(copy, r.Text);
+            copy.Write(EventTime.ToMicros(r.ObservedAt), NpgsqlDbType.Bigint);
+            copy.Write(received, NpgsqlDbType.Bigint);
+        }
+
+        copy.Complete();
     }
 
     private const string ColumnTypes =
