@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Vigil.Api;
+using Vigil.Hl7;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
 using Vigil.Security;
@@ -38,6 +39,7 @@ public static class VigilApp
         builder.AddVigilSecurity();
         builder.AddVigilProcessing(deployment);
         builder.AddVigilReadiness(deployment);
+        builder.AddVigilHl7(deployment);
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -72,6 +74,7 @@ public static class VigilApp
             app.MapThresholds();
             app.MapAlerts();
             app.MapTimeline();
+            app.MapHl7Senders();
         }
 
         return app;
