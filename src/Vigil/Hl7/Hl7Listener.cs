@@ -29,6 +29,9 @@ public sealed class Hl7Listener(IOptions<Hl7Options> options, Hl7Intake intake, 
     /// <summary>The port it listens on (the one picked when <see cref="Hl7Options.Port"/> is 0).</summary>
     public int Port { get; private set; }
 
+    /// <summary>Connections being served now.</summary>
+    public int ActiveConnections => Volatile.Read(ref _active);
+
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         // Bound here rather than in ExecuteAsync: a port that is taken stops start-up instead of failing later, unseen.

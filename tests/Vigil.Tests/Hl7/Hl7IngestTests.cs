@@ -281,6 +281,58 @@ public abstract class Hl7IngestTests(ServerFixture fixture)
         Db.Count("readings", "hl7-py").ShouldBe(6);
     }
 
+    [Fact]
+    public async Task The_sender_list_is_replaced_and_read_by_the_customers_admin_only_and_is_the_customers_own()
+    {
+        using var one = await TenantAsync("hl7-list-1");
+        using var two = await TenantAsync("hl7-list-2");
+        object[] senders =
+        [
+            new { application = "LAB", facility = "", addresses = new[] { "10.1.0.0/16", "2001:db8::/32" } },
+            new { application = "MON-hl7-list-1", facility = "ICU", addresses = new[] { "127.0.0.1" } },
+        ];
+
+        var put = await (await one.Admin.PutJsonAsync("/api/v1/hl7/senders", new { senders })).ShouldBeAsync(HttpStatusCode.OK);
+        var got = await (await one.Admin.Get("/api/v1/hl7/senders")).ShouldBeAsync(HttpStatusCode.OK);
+
+        got.GetProperty("senders").ToString().ShouldBe(put.GetProperty("senders").ToString());
+        got.GetProperty("senders").EnumerateArray().Select(x => x.GetProperty("application").GetString()).ShouldBe(["LAB", "MON-hl7-list-1"]);
+        got.GetProperty("senders")[0].GetProperty("addresses").EnumerateArray().Select(a => a.GetString()).ShouldBe(["10.1.0.0/16", "2001:db8::/32"]);
+        var others = await (await two.Admin.Get("/api/v1/hl7/senders")).ShouldBeAsync(HttpStatusCode.OK);
+        others.GetProperty("senders").EnumerateArray().Select(x => x.GetProperty("application").GetString()).ShouldBe(["MON-hl7-list-2"]);
+        (await one.Device.Get("/api/v1/hl7/senders")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await one.Device.PutJsonAsync("/api/v1/hl7/senders", new { senders })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        using var anonymous = Server.Client();
+        (await anonymous.Get("/api/v1/hl7/senders")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_sender_another_customer_has_is_a_conflict_and_invalid_entries_are_named_and_nothing_changes()
+    {
+        using var one = await TenantAsync("hl7-clash-1");
+        using var two = await TenantAsync("hl7-clash-2");
+
+        var clash = await (await two.Admin.PutJsonAsync("/api/v1/hl7/senders",
+            new { senders = new[] { new { application = "MON-hl7-clash-1", facility = "ICU", addresses = new[] { "127.0.0.1" } } } }))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict);
+        var invalid = await (await one.Admin.PutJsonAsync("/api/v1/hl7/senders", new
+        {
+            senders = new object[]
+            {
+                new { application = "", facility = "ICU", addresses = new[] { "127.0.0.1" } },
+                new { application = "A", facility = "ICU", addresses = new[] { "10.0.0.0/33", "not-an-address" } },
+                new { application = "B", facility = "ICU", addresses = Array.Empty<string>() },
+            },
+        })).ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity);
+
+        clash.Errors().ShouldBe([(0, "application")]);
+        invalid.Errors().ShouldBe([(0, "application"), (1, "addresses[0]"), (1, "addresses[1]"), (2, "addresses")]);
+        // Both customers' lists are as they were: the clash rolled back the delete of customer two's own sender.
+        var listed = await (await two.Admin.Get("/api/v1/hl7/senders")).ShouldBeAsync(HttpStatusCode.OK);
+        listed.GetProperty("senders").EnumerateArray().Select(x => x.GetProperty("application").GetString()).ShouldBe(["MON-hl7-clash-2"]);
+        (await SendAsync(Message("hl7-clash-1", "K-1", "PID|||MRN-1", "OBX|1|NM|8867-4^^LN||60|/min|||||F|||20260301095800+0100"))).Code.ShouldBe("AA");
+    }
+
     /// <summary>Embedded mode: SQLite and the built-in log.</summary>
     public sealed class Embedded(ServerFixture fixture) : Hl7IngestTests(fixture), IClassFixture<ServerFixture>;
 
