@@ -24,6 +24,20 @@ public sealed class Hl7Intake(Hl7SenderStore senders, ReadingStore store, GroupC
             return Reject(null, "MSH", 0, Hl7ErrorCode.SegmentSequenceError, "not an HL7 v2 message: it does not begin with an MSH segment", now);
         }
 
+        try
+        {
+            return await HandleAsync(message, remote, now, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A database that does not answer, say: the sender gets an answer (send again later) rather than a dropped connection.
+            logger.LogError(e, "HL7 message {ControlId} failed", message.Header.Value(10));
+            return Reject(message, "MSH", 10, Hl7ErrorCode.ApplicationInternalError, "the message could not be processed now; send it again later", now);
+        }
+    }
+
+    private async Task<string> HandleAsync(Hl7Message message, IPAddress remote, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var msh = message.Header;
         var (type, trigger, version, controlId) = (msh.Value(9, 1), msh.Value(9, 2), msh.Value(12), msh.Value(10));
         if (type != "ORU")
@@ -45,6 +59,12 @@ public sealed class Hl7Intake(Hl7SenderStore senders, ReadingStore store, GroupC
         if (controlId.Length == 0)
         {
             return Reject(message, "MSH", 10, Hl7ErrorCode.RequiredFieldMissing, "MSH-10 (message control id) is required", now);
+        }
+
+        if (message.Unreadable is { } line)
+        {
+            return Hl7Ack.Build(message, Hl7Ack.Error, $"line {line} is not an HL7 segment",
+                [new Hl7Error("MSH", 1, 0, Hl7ErrorCode.SegmentSequenceError, $"line {line} is not an HL7 segment (three characters, then the field separator)")], now);
         }
 
         var (application, facility) = (HierarchicDesignator(msh, 3), HierarchicDesignator(msh, 4));

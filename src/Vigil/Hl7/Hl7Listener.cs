@@ -105,9 +105,10 @@ public sealed class Hl7Listener(IOptions<Hl7Options> options, Hl7Intake intake, 
     private async Task ServeAsync(Socket client, CancellationToken stoppingToken)
     {
         await Task.Yield();
-        var remote = ((IPEndPoint)client.RemoteEndPoint!).Address;
+        var remote = IPAddress.None;
         try
         {
+            remote = ((IPEndPoint)client.RemoteEndPoint!).Address;
             await using var stream = new NetworkStream(client, ownsSocket: true);
             var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024));
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -143,9 +144,10 @@ public sealed class Hl7Listener(IOptions<Hl7Options> options, Hl7Intake intake, 
 
                 if (frame is { } body)
                 {
+                    // A message being handled is finished and answered even when shutdown begins (the host bounds how long).
                     idle.CancelAfter(Timeout.InfiniteTimeSpan);
-                    var ack = await intake.HandleAsync(body, remote, stoppingToken);
-                    await WriteAsync(stream, ack, stoppingToken);
+                    var ack = await intake.HandleAsync(body, remote, CancellationToken.None);
+                    await WriteAsync(stream, ack, CancellationToken.None);
                     reader.AdvanceTo(consumed);
                     continue;
                 }

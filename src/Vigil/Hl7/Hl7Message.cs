@@ -7,10 +7,11 @@ namespace Vigil.Hl7;
 /// </summary>
 internal sealed class Hl7Message
 {
-    private Hl7Message(Hl7Delimiters delimiters, IReadOnlyList<Hl7Segment> segments)
+    private Hl7Message(Hl7Delimiters delimiters, IReadOnlyList<Hl7Segment> segments, int? unreadable)
     {
         Delimiters = delimiters;
         Segments = segments;
+        Unreadable = unreadable;
     }
 
     public Hl7Delimiters Delimiters { get; }
@@ -18,6 +19,9 @@ internal sealed class Hl7Message
     public IReadOnlyList<Hl7Segment> Segments { get; }
 
     public Hl7Segment Header => Segments[0];
+
+    /// <summary>The first line (1-based) that is not a segment, if any; the segments before it are read.</summary>
+    public int? Unreadable { get; }
 
     /// <summary>Parses a message that begins with an MSH segment; null when it does not (or its delimiters are unusable).</summary>
     public static Hl7Message? Parse(string text)
@@ -44,18 +48,19 @@ internal sealed class Hl7Message
         }
 
         var segments = new List<Hl7Segment>();
-        foreach (var line in text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries))
+        var lines = text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < lines.Length; i++)
         {
-            var fields = line.Split(field);
-            if (fields[0].Length != 3)
+            var fields = lines[i].Split(field);
+            if (fields[0].Length != 3 || !fields[0].All(char.IsAsciiLetterOrDigit))
             {
-                return segments.Count == 0 ? null : new Hl7Message(d, segments);
+                return new Hl7Message(d, segments, i + 1);
             }
 
             segments.Add(new Hl7Segment(fields[0], fields, d));
         }
 
-        return new Hl7Message(d, segments);
+        return new Hl7Message(d, segments, null);
     }
 }
 

@@ -128,6 +128,7 @@ public abstract class Hl7IngestTests(ServerFixture fixture)
         { "time in the far future", ["PID|||MRN-1", "OBX|1|NM|8867-4^^LN||60|/min|||||F|||29990101000000+0000"], "OBX^1^14", "102" },
         { "time that is not a time", ["PID|||MRN-1", "OBX|1|NM|8867-4^^LN||60|/min|||||F|||yesterday"], "OBX^1^14", "102" },
         { "no PID at all", ["OBR|1", "OBX|1|NM|8867-4^^LN||60|/min|||||F|||20260301095800+0100"], "PID^1^3", "100" },
+        { "a line that is not a segment", ["PID|||MRN-1", "OBX|1|NM|8867-4^^LN||60|/min|||||F|||20260301095800+0100", "heart rate: 60"], "MSH^1^0", "100" },
         {
             "one bad observation among good ones",
             ["PID|||MRN-1", "OBX|1|NM|8867-4^^LN||60|/min|||||F|||20260301095800+0100", "OBX|2|NM|2708-6^^LN||101|%|||||F|||20260301095800+0100"],

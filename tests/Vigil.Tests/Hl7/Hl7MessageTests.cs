@@ -50,6 +50,16 @@ public sealed class Hl7MessageTests
         pid.Value(3, component: 1, sub: 2, repetition: 2).ShouldBe("E");
         pid.Value(3, component: 4, repetition: 2).ShouldBe("MR");
         message.Segments.Select(s => s.Id).ShouldBe(["MSH", "PID", "OBX"]);
+        message.Unreadable.ShouldBeNull();
+    }
+
+    [Fact]
+    public void A_line_that_is_not_a_segment_is_reported_with_its_number()
+    {
+        var message = Hl7Message.Parse("MSH|^~\\&|A\rPID|1\r\r\nnot a segment\rOBX|1\r")!;
+
+        message.Unreadable.ShouldBe(3);
+        message.Segments.Select(s => s.Id).ShouldBe(["MSH", "PID"]);
     }
 
     [Theory]
