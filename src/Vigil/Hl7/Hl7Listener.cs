@@ -106,11 +106,12 @@ public sealed class Hl7Listener(IOptions<Hl7Options> options, Hl7Intake intake, 
     {
         await Task.Yield();
         var remote = IPAddress.None;
+        PipeReader? reader = null;
         try
         {
             remote = ((IPEndPoint)client.RemoteEndPoint!).Address;
             await using var stream = new NetworkStream(client, ownsSocket: true);
-            var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024));
+            reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             while (true)
             {
@@ -170,6 +171,12 @@ public sealed class Hl7Listener(IOptions<Hl7Options> options, Hl7Intake intake, 
         }
         finally
         {
+            if (reader is not null)
+            {
+                await reader.CompleteAsync();
+            }
+
+            client.Dispose();
             Interlocked.Decrement(ref _active);
         }
     }
