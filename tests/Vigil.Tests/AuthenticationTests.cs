@@ -241,6 +241,7 @@ public sealed class AuthenticationTests(ServerFixture fixture) : IClassFixture<S
             "/api/v1/alerts/{id}/acknowledge",
             "/api/v1/alerts/{id}/resolve",
             "/api/v1/patients/{patientId}/timeline",
+            "/api/v1/hl7/senders",
         ], ignoreOrder: true);
     }
 }

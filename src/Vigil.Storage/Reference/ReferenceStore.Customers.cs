@@ -56,6 +56,7 @@ public sealed partial class ReferenceStore
         }
 
         ctx.Connection.Execute("DELETE FROM api_keys WHERE customer_id = @id", new { id }, ctx.Transaction);
+        ctx.Connection.Execute("DELETE FROM hl7_senders WHERE customer_id = @id", new { id }, ctx.Transaction);
         ctx.Connection.Execute("DELETE FROM customers WHERE id = @id", new { id }, ctx.Transaction);
         AppendChange(ctx, "customer", "deleted", id, id, Domain.Log.Keys.Entity(id, "customer", id), new { id });
     }

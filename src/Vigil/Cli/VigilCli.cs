@@ -37,7 +37,7 @@ public static class VigilCli
     {
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on (default: http://127.0.0.1:8080)" };
         var dataDir = DataDirOption();
-        var roles = new Option<string>("--roles") { Description = "Roles to run, comma-separated: ingest, enrich, analyze, process, notify, api, or all (default)" };
+        var roles = new Option<string>("--roles") { Description = "Roles to run, comma-separated: ingest, enrich, analyze, process, notify, api, hl7, or all (default)" };
         var storage = StorageOption();
         var connectionString = ConnectionStringOption();
         var log = new Option<string>("--log") { Description = "The event log: embedded (default) or kafka" };
@@ -47,9 +47,11 @@ public static class VigilCli
             Description = "A Kafka client setting as key=value (repeatable), passed to the client as it is",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var hl7Port = new Option<int?>("--hl7-port") { Description = "The HL7 v2 MLLP listener's TCP port (default: 2575), with the hl7 role" };
+        var hl7Address = new Option<string>("--hl7-address") { Description = "The address the HL7 listener binds (default: 127.0.0.1)" };
         var command = new Command("serve", "Run Vigil: every role in one process (the default), or the roles --roles names")
         {
-            urls, dataDir, roles, storage, connectionString, log, kafkaBootstrap, kafkaConfig,
+            urls, dataDir, roles, storage, connectionString, log, kafkaBootstrap, kafkaConfig, hl7Port, hl7Address,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, cancellationToken) =>
@@ -65,6 +67,8 @@ public static class VigilCli
                     [$"{Vigil}:ConnectionString"] = result.GetValue(connectionString),
                     [$"{Vigil}:Log"] = result.GetValue(log),
                     [$"{Vigil}:KafkaBootstrap"] = result.GetValue(kafkaBootstrap),
+                    [$"{Vigil}:Hl7:Port"] = result.GetValue(hl7Port)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    [$"{Vigil}:Hl7:Address"] = result.GetValue(hl7Address),
                 };
                 foreach (var (key, value) in KafkaSettings(result.GetValue(kafkaConfig)))
                 {

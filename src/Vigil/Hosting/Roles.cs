@@ -9,6 +9,7 @@ public enum ProcessRole
     Process,
     Notify,
     Api,
+    Hl7,
 }
 
 /// <summary>The parts a role turns on: endpoint groups and hosted services.</summary>
@@ -26,6 +27,8 @@ public enum Module
     FhirIngest,
     /// <summary>FHIR R4 Observation read, search and <c>$lastn</c>.</summary>
     FhirQueries,
+    /// <summary>The HL7 v2 MLLP listener (ORU^R01 readings).</summary>
+    Hl7Listener,
 }
 
 /// <summary>The role table: which modules each role turns on. Health endpoints and authentication are always on.</summary>
@@ -41,6 +44,7 @@ public static class Roles
         ProcessRole.Process => [Module.EventProcessor],
         ProcessRole.Notify => [], // the notification service comes in a later release; /health/ready says so
         ProcessRole.Api => [Module.ApiEndpoints, Module.FhirQueries],
+        ProcessRole.Hl7 => [Module.Hl7Listener],
         _ => throw new ArgumentOutOfRangeException(nameof(role)),
     };
 

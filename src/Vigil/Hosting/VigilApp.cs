@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Vigil.Api;
 using Vigil.Fhir;
+using Vigil.Hl7;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
 using Vigil.Security;
@@ -39,6 +40,7 @@ public static class VigilApp
         builder.AddVigilSecurity();
         builder.AddVigilProcessing(deployment);
         builder.AddVigilReadiness(deployment);
+        builder.AddVigilHl7(deployment);
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -73,6 +75,7 @@ public static class VigilApp
             app.MapThresholds();
             app.MapAlerts();
             app.MapTimeline();
+            app.MapHl7Senders();
         }
 
         if (deployment.Runs(Module.FhirIngest))

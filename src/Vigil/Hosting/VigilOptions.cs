@@ -30,7 +30,7 @@ public sealed class VigilOptions
     [Range(100, 1_000_000)]
     public int WalAutoCheckpointPages { get; set; } = SqliteDatabase.DefaultWalAutoCheckpointPages;
 
-    /// <summary>Comma-separated roles this process runs (--roles): ingest, enrich, analyze, process, notify, api, or all.</summary>
+    /// <summary>Comma-separated roles this process runs (--roles): ingest, enrich, analyze, process, notify, api, hl7, or all.</summary>
     public string Roles { get; set; } = Hosting.Roles.All;
 
     /// <summary>The store (--storage): sqlite (embedded, in <see cref="DataDir"/>) or postgres.</summary>

@@ -10,7 +10,7 @@ namespace Vigil.Tests.Deploy;
 /// </summary>
 public sealed class DeployFileTests
 {
-    private static readonly string[] RoleNames = ["ingest", "enrich", "analyze", "process", "notify", "api"];
+    private static readonly string[] RoleNames = ["ingest", "enrich", "analyze", "process", "notify", "api", "hl7"];
 
     private static readonly string Root = FindRoot();
 
@@ -66,6 +66,7 @@ public sealed class DeployFileTests
         kinds.ShouldContain("Secret/vigil-database");
         kinds.ShouldContain("Service/vigil-api");
         kinds.ShouldContain("Service/vigil-ingest");
+        kinds.ShouldContain("Service/vigil-hl7");
         foreach (var role in RoleNames)
         {
             var deployment = documents.Single(d => d.GetProperty("kind").GetString() == "Deployment" && d.GetProperty("metadata").GetProperty("name").GetString() == $"vigil-{role}");

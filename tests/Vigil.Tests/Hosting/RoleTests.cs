@@ -69,7 +69,7 @@ public sealed class RoleTests
 
         ready.GetProperty("status").GetString().ShouldBe("healthy");
         var modules = ready.GetProperty("modules");
-        modules.EnumerateObject().Select(m => m.Name).ShouldBe(["ingest", "enrich", "analyze", "process", "notify", "api"]);
+        modules.EnumerateObject().Select(m => m.Name).ShouldBe(["ingest", "enrich", "analyze", "process", "notify", "api", "hl7"]);
         Dependencies(modules, "ingest").ShouldBe(new Dictionary<string, string> { ["database"] = "healthy", ["log"] = "healthy" });
         Dependencies(modules, "api").ShouldBe(new Dictionary<string, string> { ["database"] = "healthy", ["log"] = "healthy" });
         foreach (var consuming in new[] { "enrich", "analyze", "process" })
@@ -118,10 +118,10 @@ public sealed class RoleTests
     }
 
     [Theory]
-    [InlineData("all", "ingest,enrich,analyze,process,notify,api")]
+    [InlineData("all", "ingest,enrich,analyze,process,notify,api,hl7")]
     [InlineData("api, Ingest", "ingest,api")]
     [InlineData("analyze", "analyze")]
-    [InlineData("notify,all", "ingest,enrich,analyze,process,notify,api")]
+    [InlineData("notify,all", "ingest,enrich,analyze,process,notify,api,hl7")]
     public void Roles_parse_in_table_order(string value, string expected) =>
         string.Join(",", Vigil.Hosting.Roles.Parse(value).Select(Vigil.Hosting.Roles.Name)).ShouldBe(expected);
 
@@ -134,7 +134,7 @@ public sealed class RoleTests
     }
 
     [Theory]
-    [InlineData("Roles", "ingest,bogus", "unknown role 'bogus' (--roles, Vigil:Roles); roles: ingest, enrich, analyze, process, notify, api, all")]
+    [InlineData("Roles", "ingest,bogus", "unknown role 'bogus' (--roles, Vigil:Roles); roles: ingest, enrich, analyze, process, notify, api, hl7, all")]
     [InlineData("Roles", " , ", "no roles given")]
     [InlineData("Storage", "mysql", "unknown storage 'mysql' (--storage, Vigil:Storage): sqlite or postgres")]
     [InlineData("Log", "rabbit", "unknown event log 'rabbit' (--log, Vigil:Log): embedded or kafka")]

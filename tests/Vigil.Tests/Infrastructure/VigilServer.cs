@@ -32,6 +32,9 @@ public sealed class VigilServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The port of the HL7 MLLP listener, when the server runs the hl7 role.</summary>
+    public int Hl7Port => _app.Services.GetRequiredService<Vigil.Hl7.Hl7Listener>().Port;
+
     /// <summary>
     /// Starts a server and waits until <c>/health/ready</c> answers 200 (its consumers have subscribed).
     /// <paramref name="settings"/> are what <c>vigil serve</c>'s flags set, such as <c>Vigil:Roles</c>.
@@ -41,7 +44,8 @@ public sealed class VigilServer : IAsyncDisposable
     {
         var owns = dataDir is null;
         dataDir ??= Path.Combine(Path.GetTempPath(), "vigil-test-" + Guid.NewGuid().ToString("N"));
-        var app = VigilApp.Build(["--urls", "http://127.0.0.1:0", "--Vigil:DataDir", dataDir], configure, settings);
+        // The HL7 listener takes a free port too (Hl7Port says which), so servers of parallel tests never collide.
+        var app = VigilApp.Build(["--urls", "http://127.0.0.1:0", "--Vigil:DataDir", dataDir, "--Vigil:Hl7:Port", "0"], configure, settings);
         var server = new VigilServer(app, dataDir, owns);
         await VigilApp.StartAsync(app, CancellationToken.None);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
