@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Confluent.Kafka;
 using Dapper;
 using Npgsql;
@@ -29,6 +30,8 @@ internal sealed class KafkaConsumer : ILogConsumer
     private readonly HashSet<TopicPartition> _unowned = [];                                 // assigned while the database was down
     private DateTime _nextOwnershipAttempt;
     private int _disposed;
+    private readonly Channel<ReceiveRequest> _requests = Channel.CreateUnbounded<ReceiveRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private Thread? _receiver;
     private int _generation;
 
     public int Generation => Volatile.Read(ref _generation);
@@ -167,13 +170,60 @@ internal sealed class KafkaConsumer : ILogConsumer
         (await ReceiveAsync(maxMessages, 1, cancellationToken))[0];
 
     /// <summary>
-    /// Blocks (on a thread of its own: librdkafka's consume call blocks) until a message arrives, then takes whatever
+    /// Blocks (on the member's receiving thread: librdkafka's consume call blocks) until a message arrives, then takes whatever
     /// else is already fetched, and hands back up to <paramref name="maxPartitions"/> partitions' batches; what does not
     /// fit waits in this member for the next call.
     /// </summary>
-    public ValueTask<IReadOnlyList<ConsumedBatch>> ReceiveAsync(int maxMessages, int maxPartitions, CancellationToken cancellationToken) =>
-        new(Task.Factory.StartNew(() => Receive(maxMessages, maxPartitions, cancellationToken), cancellationToken,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default));
+    public ValueTask<IReadOnlyList<ConsumedBatch>> ReceiveAsync(int maxMessages, int maxPartitions, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_receiver is null)
+            {
+                _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = $"vigil-consumer-{_group}" };
+                _receiver.Start();
+            }
+        }
+
+        var request = new ReceiveRequest(maxMessages, maxPartitions, cancellationToken);
+        if (!_requests.Writer.TryWrite(request))
+        {
+            throw new ObjectDisposedException(nameof(KafkaConsumer));
+        }
+
+        return new(request.Done.Task);
+    }
+
+    private sealed record ReceiveRequest(int MaxMessages, int MaxPartitions, CancellationToken Cancellation)
+    {
+        public TaskCompletionSource<IReadOnlyList<ConsumedBatch>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>
+    /// The member's one receiving thread: librdkafka's consume call blocks, and a thread made for each call would cost
+    /// its creation and teardown on every round.
+    /// </summary>
+    private void ReceiveLoop()
+    {
+        while (_requests.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (_requests.Reader.TryRead(out var request))
+            {
+                try
+                {
+                    request.Done.TrySetResult(Receive(request.MaxMessages, request.MaxPartitions, request.Cancellation));
+                }
+                catch (OperationCanceledException e)
+                {
+                    request.Done.TrySetCanceled(e.CancellationToken);
+                }
+                catch (Exception e)
+                {
+                    request.Done.TrySetException(e);
+                }
+            }
+        }
+    }
 
     private IReadOnlyList<ConsumedBatch> Receive(int maxMessages, int maxPartitions, CancellationToken cancellationToken)
     {
@@ -330,6 +380,8 @@ internal sealed class KafkaConsumer : ILogConsumer
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            // The receiving thread ends once it has answered what was asked of it.
+            _requests.Writer.TryComplete();
             _consumer.Close();
             _consumer.Dispose();
         }
