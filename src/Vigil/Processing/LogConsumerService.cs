@@ -54,13 +54,16 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
 
     protected virtual int BatchSize => 500;
 
-    /// <summary>How many partitions' batches one round hands to the writer together.</summary>
-    protected virtual int MaxPartitionsPerRound => 4;
+    /// <summary>How many partitions' batches one round hands to the writer together, as one write job.</summary>
+    protected virtual int MaxPartitionsPerRound => 16;
 
     /// <summary>First retry delay; doubled for each further attempt (100 ms, 200 ms, 400 ms).</summary>
     protected virtual TimeSpan FirstRetryDelay => TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Applies the effects of <paramref name="messages"/> (all from one partition, in order) inside <paramref name="ctx"/>.</summary>
+    /// <summary>
+    /// Applies the effects of <paramref name="messages"/> inside <paramref name="ctx"/>: a round's messages, partition
+    /// after partition, each partition's in offset order (so each key's in order).
+    /// </summary>
     protected abstract void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages);
 
     /// <summary>
@@ -119,28 +122,27 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
                 continue;
             }
 
-            // Each partition's batch is its own write job, all handed to the writer at once: they share one commit
-            // (one fsync) instead of each waiting for the previous one's, and one failing batch fails alone.
-            if (batches.Count == 1)
-            {
-                await ProcessAsync(consumer, batches[0], stoppingToken);
-            }
-            else
-            {
-                await Task.WhenAll(batches.Select(b => ProcessAsync(consumer, b, stoppingToken)));
-            }
+            await ProcessAsync(consumer, batches, stoppingToken);
         }
     }
 
-    private async Task ProcessAsync(ILogConsumer consumer, ConsumedBatch batch, CancellationToken stoppingToken)
+    /// <summary>
+    /// Hands a round's batches to the writer as one job: one handling of all their messages (a stage's reads and
+    /// writes for the round's patients go to the database once, not once per partition) and their offsets, in one
+    /// transaction. When that fails, each partition's batch is taken on its own, so one failing batch fails alone.
+    /// </summary>
+    private async Task ProcessAsync(ILogConsumer consumer, IReadOnlyList<ConsumedBatch> batches, CancellationToken stoppingToken)
     {
         try
         {
             await writer.WriteAsync(ctx =>
             {
                 Forget(consumer);
-                Handle(ctx, batch.Messages);
-                Commit(ctx, consumer, batch);
+                Handle(ctx, batches.Count == 1 ? batches[0].Messages : [.. batches.SelectMany(b => b.Messages)]);
+                foreach (var batch in batches)
+                {
+                    Commit(ctx, consumer, batch);
+                }
             }, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -148,33 +150,46 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
         }
         catch (StorageUnavailableException e)
         {
-            await ReadAgainLaterAsync(consumer, batch, e, stoppingToken);
+            await ReadAgainLaterAsync(consumer, batches, e, stoppingToken);
+        }
+        catch (PartitionLostException e) when (batches.Count > 1)
+        {
+            // One of them went to another member: the others commit without it.
+            logger.LogInformation("{Group}: {Message}", GroupId, e.Message);
+            foreach (var batch in batches)
+            {
+                await ProcessAsync(consumer, [batch], stoppingToken);
+            }
         }
         catch (PartitionLostException e)
         {
             // Another member owns the partition now and handles these messages; nothing of this batch was committed.
             logger.LogInformation("{Group}: {Message}", GroupId, e.Message);
-            consumer.Rewind(batch);
+            consumer.Rewind(batches[0]);
         }
         catch (Exception e)
         {
-            logger.LogWarning(e, "{Group}: a batch of {Count} from {Topic}/{Partition} failed; handling its messages one by one",
-                GroupId, batch.Messages.Count, batch.Topic, batch.Partition);
-            try
+            logger.LogWarning(e, "{Group}: a round of {Count} messages from {Partitions} partition(s) failed; handling its messages one by one",
+                GroupId, batches.Sum(b => b.Messages.Count), batches.Count);
+            foreach (var batch in batches)
             {
-                await HandleOneByOneAsync(consumer, batch, stoppingToken);
-            }
-            catch (StorageUnavailableException unavailable)
-            {
-                await ReadAgainLaterAsync(consumer, batch, unavailable, stoppingToken);
-            }
-            catch (PartitionLostException lost)
-            {
-                logger.LogInformation("{Group}: {Message}", GroupId, lost.Message);
-                consumer.Rewind(batch);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
+                try
+                {
+                    await HandleOneByOneAsync(consumer, batch, stoppingToken);
+                }
+                catch (StorageUnavailableException unavailable)
+                {
+                    await ReadAgainLaterAsync(consumer, [batch], unavailable, stoppingToken);
+                }
+                catch (PartitionLostException lost)
+                {
+                    logger.LogInformation("{Group}: {Message}", GroupId, lost.Message);
+                    consumer.Rewind(batch);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
             }
         }
     }
@@ -213,11 +228,16 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
         }
     }
 
-    /// <summary>Nothing past the committed offset was stored: go back to it and read the batch again once the store answers.</summary>
-    private async Task ReadAgainLaterAsync(ILogConsumer consumer, ConsumedBatch batch, Exception e, CancellationToken stoppingToken)
+    /// <summary>Nothing past the committed offsets was stored: go back to them and read the batches again once the store answers.</summary>
+    private async Task ReadAgainLaterAsync(ILogConsumer consumer, IReadOnlyList<ConsumedBatch> batches, Exception e, CancellationToken stoppingToken)
     {
-        logger.LogWarning(e, "{Group}: storage unavailable; {Topic}/{Partition} will be read again", GroupId, batch.Topic, batch.Partition);
-        consumer.Rewind(batch);
+        logger.LogWarning(e, "{Group}: storage unavailable; {Partitions} will be read again", GroupId,
+            string.Join(", ", batches.Select(b => $"{b.Topic}/{b.Partition}")));
+        foreach (var batch in batches)
+        {
+            consumer.Rewind(batch);
+        }
+
         await Task.Delay(FirstRetryDelay, clock, stoppingToken);
     }
 
