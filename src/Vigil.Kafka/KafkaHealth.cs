@@ -2,7 +2,10 @@ using Confluent.Kafka;
 
 namespace Vigil.Kafka;
 
-/// <summary>Whether the brokers answer: a metadata request through an admin client, bounded in time.</summary>
+/// <summary>
+/// Whether the brokers answer: a metadata request through an admin client, bounded in time, for one of Vigil's own
+/// topics (a request for every topic grows with the cluster: on a broker with a thousand topics it took seconds).
+/// </summary>
 public sealed class KafkaHealth(Microsoft.Extensions.Options.IOptions<KafkaOptions> options) : IDisposable
 {
     private readonly Lazy<IAdminClient> _admin = new(() => new AdminClientBuilder(options.Value.ClientConfig()).Build());
@@ -12,7 +15,7 @@ public sealed class KafkaHealth(Microsoft.Extensions.Options.IOptions<KafkaOptio
     {
         try
         {
-            var metadata = _admin.Value.GetMetadata(timeout);
+            var metadata = _admin.Value.GetMetadata(options.Value.TopicName(Domain.Log.Topics.ReadingsRaw), timeout);
             return metadata.Brokers.Count > 0 ? null : $"{options.Value.Bootstrap} lists no brokers";
         }
         catch (KafkaException e)
