@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command-line tools the tests call (no server): Debian's docker-compose, whose `config -q` checks
-# deploy/docker-compose.yml (no Docker engine is needed or started), and python3-yaml, which parses deploy/k8s/*.yaml.
+# deploy/docker-compose.yml (no Docker engine is needed or started), python3-yaml, which parses deploy/k8s/*.yaml, and
+# python3-grpcio with python3-protobuf, the independent gRPC client of the gRPC tests.
 #   scripts/test-deps/tools.sh [start|stop]
 # start (the default) installs what is missing; stop does nothing. Idempotent.
 set -euo pipefail
@@ -11,6 +12,7 @@ case "${1:-start}" in
     mkdir -p "$deps_dir"
     command -v docker-compose >/dev/null 2>&1 && /usr/bin/python3 -c "import yaml" 2>/dev/null || apt_install docker-compose python3-yaml
     command -v docker-compose >/dev/null 2>&1 || die "docker-compose is still missing after apt-get install docker-compose"
+    /usr/bin/python3 -c "import grpc, google.protobuf" 2>/dev/null || apt_install python3-grpcio python3-protobuf
     ;;
   stop) ;;
   *) die "usage: $0 [start|stop]" ;;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Vigil.Api;
+using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
 using Vigil.Security;
@@ -44,6 +45,8 @@ public static class VigilApp
             builder.WebHost.UseUrls("http://127.0.0.1:8080");
         }
 
+        builder.AddVigilGrpc(deployment);
+
         var app = builder.Build();
         app.Use((context, next) => Problems.Handle(context, next));
         app.UseAuthentication();
@@ -73,6 +76,8 @@ public static class VigilApp
             app.MapAlerts();
             app.MapTimeline();
         }
+
+        app.MapVigilGrpc(deployment);
 
         return app;
     }
