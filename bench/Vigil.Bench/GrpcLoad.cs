@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -30,77 +29,23 @@ public static class GrpcLoad
         var tag = $"g{clients}x{perMessage}x{Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))}";
         var url = new Uri(target, "/vigil.v1.IngestService/Ingest");
 
-        using var stop = new CancellationTokenSource();
         long nextStream = 0;
-        var clock = Stopwatch.StartNew();
-        var end = warmup + seconds;
-        var results = new ClientResult[clients];
-
-        async Task Client(int n)
+        var connections = new List<HttpClient>();
+        var run = await ClosedLoop.RunAsync(clients, warmup, seconds, $"gRPC Ingest {url}", n =>
         {
-            var result = results[n] = new ClientResult();
-            // One client per loop: each its own HTTP/2 connection, as separate devices or gateways would be.
-            using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromMinutes(5) };
-            var random = new Random(n);
-            while (!stop.IsCancellationRequested)
+            // Each loop its own HTTP/2 connection, as separate devices or gateways would have.
+            var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromMinutes(5) };
+            lock (connections)
             {
-                var started = clock.Elapsed.TotalSeconds;
-                if (started >= end)
-                {
-                    return;
-                }
-
-                var first = Interlocked.Increment(ref nextStream) * streamReadings;
-                using var request = new HttpRequestMessage(HttpMethod.Post, url)
-                {
-                    Version = HttpVersion.Version20,
-                    VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-                    Content = new FramesContent(output => WriteStreamAsync(output, tag, first, streamReadings, perMessage, patients, random, stop.Token)),
-                };
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
-                request.Headers.TryAddWithoutValidation("te", "trailers");
-                request.Headers.Add("x-api-key", key);
-                using var response = await http.SendAsync(request, stop.Token);
-                var body = await response.Content.ReadAsByteArrayAsync(stop.Token);
-                var finished = clock.Elapsed.TotalSeconds;
-                var status = response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t.Single()
-                    : response.Headers.TryGetValues("grpc-status", out var h) ? h.Single() : "none";
-                var message = response.TrailingHeaders.TryGetValues("grpc-message", out var m) ? m.Single()
-                    : response.Headers.TryGetValues("grpc-message", out var hm) ? hm.Single() : "";
-                if (response.StatusCode != HttpStatusCode.OK || status != "0" || body.Length < 5)
-                {
-                    throw new BenchException($"Ingest answered HTTP {(int)response.StatusCode}, grpc-status {status}: {Uri.UnescapeDataString(message)}");
-                }
-
-                var answer = IngestStreamResponse.Parser.ParseFrom(body.AsSpan(5, (int)BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(1))));
-                if (answer.Accepted != streamReadings || answer.Duplicates != 0)
-                {
-                    throw new BenchException($"a stream of {streamReadings} readings answered accepted={answer.Accepted}, duplicates={answer.Duplicates}");
-                }
-
-                result.Total++;
-                if (started >= warmup && finished <= end)
-                {
-                    result.Streams++;
-                    result.LatencyMs.Add((finished - started) * 1000);
-                }
+                connections.Add(http);
             }
-        }
 
-        var tasks = Enumerable.Range(0, clients).Select(n => Task.Run(() => Client(n))).ToArray();
-        try
-        {
-            await Task.WhenAll(tasks);
-        }
-        catch (Exception)
-        {
-            await stop.CancelAsync();
-            throw VigilHttp.FirstFailure(tasks, $"gRPC Ingest {url}");
-        }
-
-        var latencies = results.SelectMany(r => r.LatencyMs).ToList();
-        latencies.Sort();
-        var streams = results.Sum(r => r.Streams);
+            var random = new Random(n);
+            return cancellationToken => StreamAsync(http, url, key, tag, Interlocked.Increment(ref nextStream) * streamReadings, streamReadings, perMessage,
+                patients, random, cancellationToken);
+        });
+        connections.ForEach(c => c.Dispose());
+        var (streams, latencies) = (run.Measured, run.LatencyMs);
         if (streams == 0)
         {
             throw new BenchException("no stream completed in the measured window: lower --stream-readings or raise --seconds");
@@ -110,8 +55,39 @@ public static class GrpcLoad
             ("clients", clients), ("per_message", perMessage), ("stream_readings", streamReadings), ("seconds", seconds), ("streams", streams),
             ("readings", streams * streamReadings), ("readings_per_s", streams * streamReadings / seconds),
             ("stream_p50_ms", Percentiles.Of(latencies, 50)), ("stream_max_ms", latencies[^1]),
-            ("total_acked_readings", results.Sum(r => r.Total) * streamReadings));
+            ("total_acked_readings", run.Total * streamReadings));
         return 0;
+    }
+
+    /// <summary>One client stream of <paramref name="count"/> readings; throws unless its answer says all were accepted.</summary>
+    private static async Task StreamAsync(
+        HttpClient http, Uri url, string key, string tag, long first, int count, int perMessage, int patients, Random random, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new FramesContent(output => WriteStreamAsync(output, tag, first, count, perMessage, patients, random, cancellationToken)),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        request.Headers.Add("x-api-key", key);
+        using var response = await http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var status = response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t.Single()
+            : response.Headers.TryGetValues("grpc-status", out var h) ? h.Single() : "none";
+        var message = response.TrailingHeaders.TryGetValues("grpc-message", out var m) ? m.Single()
+            : response.Headers.TryGetValues("grpc-message", out var hm) ? hm.Single() : "";
+        if (response.StatusCode != HttpStatusCode.OK || status != "0" || body.Length < 5)
+        {
+            throw new BenchException($"Ingest answered HTTP {(int)response.StatusCode}, grpc-status {status}: {Uri.UnescapeDataString(message)}");
+        }
+
+        var answer = IngestStreamResponse.Parser.ParseFrom(body.AsSpan(5, (int)BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(1))));
+        if (answer.Accepted != count || answer.Duplicates != 0)
+        {
+            throw new BenchException($"a stream of {count} readings answered accepted={answer.Accepted}, duplicates={answer.Duplicates}");
+        }
     }
 
     /// <summary>Writes one stream's messages as gRPC frames (uncompressed, 5-byte prefix), flushing every message.</summary>
@@ -153,14 +129,5 @@ public static class GrpcLoad
             length = -1;
             return false;
         }
-    }
-
-    private sealed class ClientResult
-    {
-        public long Streams { get; set; }
-
-        public long Total { get; set; }
-
-        public List<double> LatencyMs { get; } = [];
     }
 }
