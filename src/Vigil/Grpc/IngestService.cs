@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Google.Protobuf;
 using Vigil.Domain;
 using Vigil.Domain.Readings;
 using Vigil.Hosting;
@@ -86,29 +87,38 @@ internal sealed class IngestService(GroupCommitter writer, ReadingStore store, V
             }
         }
 
-        while (await call.ReadAsync(V1.IngestMessage.Parser) is { } message)
+        while (true)
         {
-            IReadOnlyList<V1.Reading> items = message.ItemCase switch
-            {
-                V1.IngestMessage.ItemOneofCase.Reading => [message.Reading],
-                V1.IngestMessage.ItemOneofCase.Batch => message.Batch.Readings,
-                _ => throw Stopped(GrpcStatusCode.InvalidArgument, $"message {received}: item is required (a reading or a batch)"),
-            };
-            CheckSize(items.Count);
+            List<Reading> readings;
             try
             {
+                if (await call.ReadAsync(V1.IngestMessage.Parser) is not { } message)
+                {
+                    break;
+                }
+
+                IReadOnlyList<V1.Reading> items = message.ItemCase switch
+                {
+                    V1.IngestMessage.ItemOneofCase.Reading => [message.Reading],
+                    V1.IngestMessage.ItemOneofCase.Batch => message.Batch.Readings,
+                    _ => throw new GrpcException(GrpcStatusCode.InvalidArgument, $"reading {received} of the stream: item is required (a reading or a batch)"),
+                };
+                CheckSize(items.Count);
                 var first = received;
-                group.AddRange(Validate(items, i => $"reading {first + i} of the stream: "));
+                readings = Validate(items, i => $"reading {first + i} of the stream: ");
+                received += items.Count;
             }
-            catch (GrpcException e) when (e.Code == GrpcStatusCode.InvalidArgument)
+            catch (Exception e) when (e is GrpcException or InvalidProtocolBufferException)
             {
-                // What came before the bad reading is written, so the client resumes right at it.
+                // A refused message ends the stream; what came before it is written, so the client resumes right at it.
                 await FlushAsync();
                 await SettleAsync();
-                throw Stopped(GrpcStatusCode.InvalidArgument, e.Message);
+                throw e is GrpcException g
+                    ? Stopped(g.Code, g.Message)
+                    : Stopped(GrpcStatusCode.InvalidArgument, $"the message starting at reading {received} of the stream is not valid protobuf: {e.Message}");
             }
 
-            received += items.Count;
+            group.AddRange(readings);
             if (group.Count >= options.StreamCommitReadings)
             {
                 await FlushAsync();

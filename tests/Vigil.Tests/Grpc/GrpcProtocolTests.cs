@@ -178,6 +178,22 @@ public sealed class GrpcProtocolTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
+    public async Task A_message_that_is_not_protobuf_ends_a_stream_after_committing_what_came_before_it()
+    {
+        var (tenant, _, device) = await TenantAsync("proto-garbage");
+        using var _t = tenant;
+        var good = Frame(new IngestMessage { Batch = Batch(("g1", 70), ("g2", 71), ("g3", 72)) });
+        byte[] garbage = [0, 0, 0, 0, 3, 0xFF, 0xFF, 0xFF];
+
+        var answer = await SendAsync(Server.GrpcTarget!, "/vigil.v1.IngestService/Ingest", [.. good, .. garbage], device);
+
+        answer.Status.ShouldBe("3");
+        Uri.UnescapeDataString(answer.Message!).ShouldStartWith("the message starting at reading 3 of the stream is not valid protobuf");
+        answer.Header("vigil-committed").ShouldBe("3");
+        fixture.Database.Count("readings", tenant.Id).ShouldBe(3);
+    }
+
+    [Fact]
     public async Task A_batch_over_the_item_limit_is_RESOURCE_EXHAUSTED_and_stores_nothing()
     {
         var (tenant, _, device) = await TenantAsync("proto-limit");

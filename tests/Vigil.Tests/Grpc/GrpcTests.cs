@@ -197,6 +197,25 @@ public abstract class GrpcTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_stream_the_client_cancels_keeps_whole_commit_groups_only_and_the_server_serves_on()
+    {
+        var (tenant, _, device) = await TenantAsync("grpc-cancel");
+        using var _t = tenant;
+
+        // 120 messages of 100 readings, then the client cancels: groups of 5000 (Vigil:Grpc:StreamCommitReadings) commit whole or not at all.
+        var cancelled = await PythonGrpc.RunAsync(Target, device, "stream", "--patient", "p", "--count", "20000", "--per-message", "100", "--cancel-after", "120");
+
+        cancelled.Code().ShouldBe("CANCELLED");
+        var stored = Db.Count("readings", tenant.Id);
+        stored.ShouldBeLessThanOrEqualTo(12_000);
+        (stored % 5000).ShouldBe(0);
+        var after = (await PythonGrpc.RunAsync(Target, device, "stream", "--patient", "p", "--count", "20000", "--per-message", "100")).Response();
+        after.Int("accepted").ShouldBe(20_000 - stored);
+        after.Int("duplicates").ShouldBe(stored);
+        Db.Count("readings", tenant.Id).ShouldBe(20_000);
+    }
+
+    [Fact]
     public async Task A_stream_naming_an_unknown_patient_is_refused_from_the_group_that_names_it()
     {
         var (tenant, _, device) = await TenantAsync("grpc-stream-ghost");

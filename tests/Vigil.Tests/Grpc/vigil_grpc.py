@@ -14,6 +14,7 @@ import argparse
 import datetime
 import json
 import sys
+import threading
 
 import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
@@ -81,6 +82,7 @@ def main():
     stream.add_argument("--bad-at", type=int, help="send an out-of-range heart rate as this reading")
     stream.add_argument("--id-prefix", default="s")
     stream.add_argument("--timeout", type=float)
+    stream.add_argument("--cancel-after", type=int, help="cancel the call once this many messages are handed to grpcio")
     watch = commands.add_parser("watch")
     watch.add_argument("--patient")
     watch.add_argument("--timeout", type=float, required=True)
@@ -134,8 +136,31 @@ def stream_readings(channel, message, metadata, args):
             else:
                 yield ingest_message(batch=batch_class(readings=readings))
 
+    if args.cancel_after is None:
+        try:
+            return {"code": "OK", "response": to_dict(method(messages(), metadata=metadata, timeout=args.timeout))}
+        except grpc.RpcError as e:
+            return failure(e)
+
+    # The stream stays open (the iterator blocks) after cancel_after messages, so the call ends by cancellation alone.
+    handed, released = threading.Event(), threading.Event()
+
+    def until_cancelled():
+        for n, m in enumerate(messages()):
+            if n == args.cancel_after:
+                handed.set()
+                released.wait()
+                return
+            yield m
+
+    future = method.future(until_cancelled(), metadata=metadata, timeout=args.timeout)
+    handed.wait()
+    future.cancel()
+    released.set()
     try:
-        return {"code": "OK", "response": to_dict(method(messages(), metadata=metadata, timeout=args.timeout))}
+        return {"code": "OK", "response": to_dict(future.result())}
+    except grpc.FutureCancelledError:
+        return {"code": "CANCELLED", "details": "cancelled by the client", "trailers": {}}
     except grpc.RpcError as e:
         return failure(e)
 
