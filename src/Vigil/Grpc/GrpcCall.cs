@@ -69,7 +69,7 @@ internal sealed class GrpcCall
         var encoding = request.Headers["grpc-encoding"].ToString();
         if (encoding is not ("" or "identity" or "gzip"))
         {
-            await FinishAsync(http, GrpcStatusCode.Unimplemented, $"grpc-encoding '{encoding}' is not supported; use identity or gzip", null);
+            await FinishAsync(http, GrpcStatusCode.Unimplemented, $"grpc-encoding '{encoding}' is not supported; use identity or gzip", null, null);
             return;
         }
 
@@ -78,6 +78,7 @@ internal sealed class GrpcCall
         GrpcStatusCode code;
         string? message = null;
         IReadOnlyDictionary<string, string>? trailers = null;
+        IReadOnlyList<FieldViolation>? violations = null;
         try
         {
             if (policy is not null)
@@ -88,19 +89,10 @@ internal sealed class GrpcCall
             await handle(call);
             code = GrpcStatusCode.Ok;
         }
-        catch (GrpcException e)
+        catch (Exception e) when (e is GrpcException or RejectedException)
         {
-            (code, message, trailers) = (e.Code, e.Message, e.Trailers);
-        }
-        catch (RejectedException e)
-        {
-            code = e.Kind switch
-            {
-                RejectionKind.NotFound => GrpcStatusCode.NotFound,
-                RejectionKind.Conflict => GrpcStatusCode.AlreadyExists,
-                _ => GrpcStatusCode.InvalidArgument,
-            };
-            message = Describe(e);
+            var g = e as GrpcException ?? Refusal(CodeOf((RejectedException)e), (RejectedException)e);
+            (code, message, trailers, violations) = (g.Code, g.Message, g.Trailers, g.Violations);
         }
         catch (InvalidProtocolBufferException e)
         {
@@ -125,26 +117,38 @@ internal sealed class GrpcCall
             (code, message) = (GrpcStatusCode.Internal, "Vigil could not handle this call; the error is logged.");
         }
 
-        await FinishAsync(http, code, message, trailers);
+        await FinishAsync(http, code, message, trailers, violations);
     }
 
     /// <summary>
-    /// The errors of a refusal as one line: each field in the proto's name with its reason, prefixed by
-    /// <paramref name="where"/> of the item's index (by default "readings[i].").
+    /// A refusal as a gRPC error: one line naming each field in the proto's spelling with its reason, and the same as
+    /// violations. An item's index counts from <paramref name="offset"/>: a batch's readings are <c>readings[i]</c>, a
+    /// stream's "reading i of the stream" (its violations' paths count from the stream's start as well).
     /// </summary>
-    public static string Describe(RejectedException e, Func<int, string>? where = null)
+    public static GrpcException Refusal(
+        GrpcStatusCode code, RejectedException e, long offset = 0, bool stream = false, string suffix = "", IReadOnlyDictionary<string, string>? trailers = null)
     {
         if (e.Errors.Count == 0)
         {
-            return e.Message;
+            return new GrpcException(code, e.Message + suffix, trailers);
         }
 
         const int Shown = 10;
-        where ??= static i => $"readings[{i}].";
-        var parts = e.Errors.Take(Shown).Select(x => (x.Index is { } i ? where(i) : "") + ProtoName(x.Field) + " " + x.Reason);
+        var violations = e.Errors.Select(x => new FieldViolation((x.Index is { } i ? $"readings[{offset + i}]." : "") + ProtoName(x.Field), x.Reason)).ToList();
+        var parts = e.Errors.Take(Shown).Select(x => x.Index is { } i
+            ? (stream ? $"reading {offset + i} of the stream: " : $"readings[{offset + i}].") + ProtoName(x.Field) + " " + x.Reason
+            : ProtoName(x.Field) + " " + x.Reason);
         var more = e.Errors.Count > Shown ? $"; and {e.Errors.Count - Shown} more" : "";
-        return string.Join("; ", parts) + more;
+        return new GrpcException(code, string.Join("; ", parts) + more + suffix, trailers, violations);
     }
+
+    /// <summary>The gRPC status of a refusal's kind.</summary>
+    public static GrpcStatusCode CodeOf(RejectedException e) => e.Kind switch
+    {
+        RejectionKind.NotFound => GrpcStatusCode.NotFound,
+        RejectionKind.Conflict => GrpcStatusCode.AlreadyExists,
+        _ => GrpcStatusCode.InvalidArgument,
+    };
 
     /// <summary>patientId as the proto names it: patient_id.</summary>
     public static string ProtoName(string field) =>
@@ -247,19 +251,29 @@ internal sealed class GrpcCall
         await output.FlushAsync(Cancelled);
     }
 
-    private static async Task FinishAsync(HttpContext http, GrpcStatusCode code, string? message, IReadOnlyDictionary<string, string>? trailers)
+    private static async Task FinishAsync(
+        HttpContext http, GrpcStatusCode code, string? message, IReadOnlyDictionary<string, string>? trailers, IReadOnlyList<FieldViolation>? violations)
     {
-        var status = ((int)code).ToString(CultureInfo.InvariantCulture);
+        var status = new Dictionary<string, string> { ["grpc-status"] = ((int)code).ToString(CultureInfo.InvariantCulture) };
+        if (message is not null)
+        {
+            status["grpc-message"] = GrpcMessage.Encode(message);
+        }
+
+        if (violations is { Count: > 0 })
+        {
+            status["grpc-status-details-bin"] = StatusDetails(code, message, violations);
+        }
+
+        foreach (var (key, value) in trailers ?? new Dictionary<string, string>())
+        {
+            status[key] = value;
+        }
+
         if (!http.Response.HasStarted)
         {
             // Trailers-only: the status travels in the one HEADERS frame that ends the stream.
-            http.Response.Headers["grpc-status"] = status;
-            if (message is not null)
-            {
-                http.Response.Headers["grpc-message"] = GrpcMessage.Encode(message);
-            }
-
-            foreach (var (key, value) in trailers ?? new Dictionary<string, string>())
+            foreach (var (key, value) in status)
             {
                 http.Response.Headers[key] = value;
             }
@@ -268,16 +282,20 @@ internal sealed class GrpcCall
             return;
         }
 
-        http.Response.AppendTrailer("grpc-status", status);
-        if (message is not null)
-        {
-            http.Response.AppendTrailer("grpc-message", GrpcMessage.Encode(message));
-        }
-
-        foreach (var (key, value) in trailers ?? new Dictionary<string, string>())
+        foreach (var (key, value) in status)
         {
             http.Response.AppendTrailer(key, value);
         }
+    }
+
+    /// <summary>google.rpc.Status with a google.rpc.BadRequest, base64 without padding as binary metadata is sent.</summary>
+    private static string StatusDetails(GrpcStatusCode code, string? message, IReadOnlyList<FieldViolation> violations)
+    {
+        var badRequest = new Rpc.BadRequest();
+        badRequest.FieldViolations.AddRange(violations.Select(v => new Rpc.BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Description }));
+        var details = new Rpc.Status { Code = (int)code, Message = message ?? "" };
+        details.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(badRequest));
+        return Convert.ToBase64String(details.ToByteArray()).TrimEnd('=');
     }
 
     /// <summary>grpc-timeout: up to 8 digits and a unit (H, M, S, m, u, n); anything else means no deadline.</summary>

@@ -19,13 +19,23 @@ public enum GrpcStatusCode
     Unauthenticated = 16,
 }
 
-/// <summary>Ends a call with <paramref name="code"/>; <paramref name="trailers"/> go out as trailing metadata beside the status.</summary>
-public sealed class GrpcException(GrpcStatusCode code, string message, IReadOnlyDictionary<string, string>? trailers = null) : Exception(message)
+/// <summary>
+/// Ends a call with <paramref name="code"/>; <paramref name="trailers"/> go out as trailing metadata beside the status,
+/// <paramref name="violations"/> as a google.rpc.BadRequest in grpc-status-details-bin.
+/// </summary>
+public sealed class GrpcException(
+    GrpcStatusCode code, string message, IReadOnlyDictionary<string, string>? trailers = null, IReadOnlyList<FieldViolation>? violations = null)
+    : Exception(message)
 {
     public GrpcStatusCode Code { get; } = code;
 
     public IReadOnlyDictionary<string, string> Trailers { get; } = trailers ?? new Dictionary<string, string>();
+
+    public IReadOnlyList<FieldViolation> Violations { get; } = violations ?? [];
 }
+
+/// <summary>One bad field: its path in the request as the proto names it (<c>readings[1].value</c>) and why.</summary>
+public sealed record FieldViolation(string Field, string Description);
 
 /// <summary>The grpc-message encoding of the gRPC HTTP/2 protocol (PROTOCOL-HTTP2.md): UTF-8, percent-encoding outside printable ASCII and '%'.</summary>
 public static class GrpcMessage

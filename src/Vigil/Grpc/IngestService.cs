@@ -25,7 +25,7 @@ internal sealed class IngestService(GroupCommitter writer, ReadingStore store, V
         var batch = await call.ReadAsync(V1.ReadingBatch.Parser)
                     ?? throw new GrpcException(GrpcStatusCode.Internal, "a unary call carries one request message");
         CheckSize(batch.Readings.Count);
-        var readings = Validate(batch.Readings, static i => $"readings[{i}].");
+        var readings = Validate(batch.Readings, 0, stream: false);
         // A refusal by the store (an unknown patient, an id reused for other content) ends the call in GrpcCall.
         var result = await Write(call, readings);
         var response = new V1.IngestResponse { Accepted = result.Accepted, Duplicates = result.Duplicates };
@@ -64,7 +64,7 @@ internal sealed class IngestService(GroupCommitter writer, ReadingStore store, V
             }
             catch (RejectedException e)
             {
-                throw Refused(e, committed, i => $"reading {start + i} of the stream: ");
+                throw GrpcCall.Refusal(GrpcCall.CodeOf(e), e, start, stream: true, Resume(committed), Committed(committed));
             }
             catch (StorageUnavailableException)
             {
@@ -104,8 +104,7 @@ internal sealed class IngestService(GroupCommitter writer, ReadingStore store, V
                     _ => throw new GrpcException(GrpcStatusCode.InvalidArgument, $"reading {received} of the stream: item is required (a reading or a batch)"),
                 };
                 CheckSize(items.Count);
-                var first = received;
-                readings = Validate(items, i => $"reading {first + i} of the stream: ");
+                readings = Validate(items, received, stream: true);
                 received += items.Count;
             }
             catch (Exception e) when (e is GrpcException or InvalidProtocolBufferException)
@@ -114,7 +113,7 @@ internal sealed class IngestService(GroupCommitter writer, ReadingStore store, V
                 await FlushAsync();
                 await SettleAsync();
                 throw e is GrpcException g
-                    ? Stopped(g.Code, g.Message)
+                    ? Stopped(g.Code, g.Message, g.Violations)
                     : Stopped(GrpcStatusCode.InvalidArgument, $"the message starting at reading {received} of the stream is not valid protobuf: {e.Message}");
             }
 
@@ -129,18 +128,15 @@ internal sealed class IngestService(GroupCommitter writer, ReadingStore store, V
         await SettleAsync();
         await call.WriteAsync(new V1.IngestStreamResponse { Accepted = accepted, Duplicates = duplicates, Committed = committed });
 
-        GrpcException Stopped(GrpcStatusCode code, string what) => new(code,
-            $"{what}; the first {committed} readings of the stream are committed: resume from reading {committed}",
-            new Dictionary<string, string> { [CommittedTrailer] = committed.ToString(CultureInfo.InvariantCulture) });
-
-        GrpcException Refused(RejectedException e, long before, Func<int, string> where)
-        {
-            var code = e.Kind == RejectionKind.Conflict ? GrpcStatusCode.AlreadyExists : GrpcStatusCode.InvalidArgument;
-            return new GrpcException(code,
-                $"{GrpcCall.Describe(e, where)}; the first {before} readings of the stream are committed: resume from reading {before}",
-                new Dictionary<string, string> { [CommittedTrailer] = before.ToString(CultureInfo.InvariantCulture) });
-        }
+        GrpcException Stopped(GrpcStatusCode code, string what, IReadOnlyList<FieldViolation>? violations = null) =>
+            new(code, what + Resume(committed), Committed(committed), violations);
     }
+
+    private static string Resume(long committed) =>
+        $"; the first {committed} readings of the stream are committed: resume from reading {committed}";
+
+    private static Dictionary<string, string> Committed(long committed) =>
+        new() { [CommittedTrailer] = committed.ToString(CultureInfo.InvariantCulture) };
 
     private void CheckSize(int count)
     {
@@ -152,7 +148,7 @@ internal sealed class IngestService(GroupCommitter writer, ReadingStore store, V
     }
 
     /// <summary>Validates every reading as the HTTP API does; any error refuses them all, named by <paramref name="where"/>.</summary>
-    private List<Reading> Validate(IReadOnlyList<V1.Reading> items, Func<int, string> where)
+    private List<Reading> Validate(IReadOnlyList<V1.Reading> items, long offset, bool stream)
     {
         var now = clock.GetUtcNow();
         var errors = new List<FieldError>();
@@ -167,7 +163,7 @@ internal sealed class IngestService(GroupCommitter writer, ReadingStore store, V
 
         return errors.Count == 0
             ? readings
-            : throw new GrpcException(GrpcStatusCode.InvalidArgument, GrpcCall.Describe(RejectedException.Invalid(errors), where));
+            : throw GrpcCall.Refusal(GrpcStatusCode.InvalidArgument, RejectedException.Invalid(errors), offset, stream);
     }
 
     private Task<IngestResult> Write(GrpcCall call, List<Reading> readings)

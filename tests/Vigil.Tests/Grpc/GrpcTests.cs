@@ -98,6 +98,11 @@ public abstract class GrpcTests(ServerFixture fixture)
 
         outOfRange.Code().ShouldBe("INVALID_ARGUMENT");
         outOfRange.Details().ShouldBe("readings[1].value 900 /min is outside the plausible range 0 to 350 /min");
+        // The same as a google.rpc.BadRequest in grpc-status-details-bin.
+        outOfRange.GetProperty("status_code").GetInt32().ShouldBe(3);
+        var violation = outOfRange.GetProperty("violations").EnumerateArray().ShouldHaveSingleItem();
+        violation.GetProperty("field").GetString().ShouldBe("readings[1].value");
+        violation.GetProperty("description").GetString().ShouldBe("900 /min is outside the plausible range 0 to 350 /min");
         missing.Code().ShouldBe("INVALID_ARGUMENT");
         missing.Details().ShouldBe("readings[0].patient_id is required");
         unknownType.Code().ShouldBe("INVALID_ARGUMENT");
@@ -187,6 +192,7 @@ public abstract class GrpcTests(ServerFixture fixture)
         failed.Details().ShouldBe(
             "reading 1234 of the stream: value 900 /min is outside the plausible range 0 to 350 /min; the first 1200 readings of the stream are committed: resume from reading 1200");
         failed.GetProperty("trailers").GetProperty("vigil-committed").GetString().ShouldBe("1200");
+        failed.GetProperty("violations").EnumerateArray().ShouldHaveSingleItem().GetProperty("field").GetString().ShouldBe("readings[1234].value");
         Db.Count("readings", tenant.Id).ShouldBe(1200);
         Db.Scalar("SELECT COUNT(*) FROM readings WHERE customer_id = @c AND id = 's1199'", ("@c", tenant.Id)).ShouldBe(1);
 

@@ -33,8 +33,11 @@ internal static class PythonGrpc
         var root = Metadata("ProtoRoot");
         var output = Path.Combine(Path.GetTempPath(), $"vigil-grpc-{Guid.NewGuid():N}.pb");
         var info = new ProcessStartInfo(Metadata("Protoc")) { RedirectStandardError = true };
-        foreach (var arg in new[] { "--proto_path", root, "--include_imports", "--descriptor_set_out", output }
-                     .Concat(Directory.GetFiles(Path.Combine(root, "vigil", "v1"), "*.proto")))
+        // The well-known types (google/protobuf/any.proto) ship beside protoc in the Grpc.Tools package.
+        var wellKnown = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Metadata("Protoc"))!, "..", "..", "build", "native", "include"));
+        foreach (var arg in new[] { "--proto_path", root, "--proto_path", wellKnown, "--include_imports", "--descriptor_set_out", output }
+                     .Concat(Directory.GetFiles(Path.Combine(root, "vigil", "v1"), "*.proto"))
+                     .Concat(Directory.GetFiles(Path.Combine(root, "google", "rpc"), "*.proto")))
         {
             info.ArgumentList.Add(arg);
         }

@@ -51,9 +51,20 @@ def to_dict(msg):
     return json_format.MessageToDict(msg, preserving_proto_field_name=True)
 
 
-def failure(error):
-    trailers = {k: v for k, v in (error.trailing_metadata() or ()) if not k.endswith("-bin")}
-    return {"code": error.code().name, "details": error.details(), "trailers": trailers}
+def failure(error, message):
+    """The status of a failed call, with a google.rpc.BadRequest from grpc-status-details-bin as "violations"."""
+    metadata = list(error.trailing_metadata() or ())
+    result = {"code": error.code().name, "details": error.details(),
+              "trailers": {k: v for k, v in metadata if not k.endswith("-bin")}}
+    for key, value in metadata:
+        if key == "grpc-status-details-bin":
+            status = message("google.rpc.Status").FromString(value)
+            result["status_code"] = status.code
+            for detail in status.details:
+                if detail.type_url == "type.googleapis.com/google.rpc.BadRequest":
+                    bad_request = message("google.rpc.BadRequest").FromString(detail.value)
+                    result["violations"] = [{"field": v.field, "description": v.description} for v in bad_request.field_violations]
+    return result
 
 
 def callable_for(channel, message, method):
@@ -108,7 +119,7 @@ def main():
                     response = method(request, metadata=metadata, timeout=args.timeout)
                 result = {"code": "OK", "response": to_dict(response)}
             except grpc.RpcError as e:
-                result = failure(e)
+                result = failure(e, message)
         elif args.command == "stream":
             result = stream_readings(channel, message, metadata, args)
         else:
@@ -140,7 +151,7 @@ def stream_readings(channel, message, metadata, args):
         try:
             return {"code": "OK", "response": to_dict(method(messages(), metadata=metadata, timeout=args.timeout))}
         except grpc.RpcError as e:
-            return failure(e)
+            return failure(e, message)
 
     # The stream stays open (the iterator blocks) after cancel_after messages, so the call ends by cancellation alone.
     handed, released = threading.Event(), threading.Event()
@@ -162,7 +173,7 @@ def stream_readings(channel, message, metadata, args):
     except grpc.FutureCancelledError:
         return {"code": "CANCELLED", "details": "cancelled by the client", "trailers": {}}
     except grpc.RpcError as e:
-        return failure(e)
+        return failure(e, message)
 
 
 def watch_alerts(channel, message, metadata, args):
@@ -183,7 +194,7 @@ def watch_alerts(channel, message, metadata, args):
                 break
         result = {"code": "OK"}
     except grpc.RpcError as e:
-        result = failure(e)
+        result = failure(e, message)
     result["events"] = events
     return result
 
