@@ -5,6 +5,8 @@ using System.IO.Compression;
 using System.IO.Pipelines;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Vigil.Domain;
 using Vigil.Security;
 using Vigil.Storage.Writes;
@@ -61,6 +63,18 @@ internal sealed class GrpcCall
             // Not a gRPC request at all: the protocol answers 415 without a gRPC status.
             http.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
             return;
+        }
+
+        // A client stream is long-lived and may pause between messages: Kestrel's limits on a whole request body and
+        // its minimum data rate would cut it off. Each message is limited on its own instead (ReadAsync).
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = null;
+        }
+
+        if (http.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } minRate)
+        {
+            minRate.MinDataRate = null;
         }
 
         http.Response.StatusCode = StatusCodes.Status200OK;

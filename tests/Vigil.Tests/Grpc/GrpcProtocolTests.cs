@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
+using Microsoft.AspNetCore.Hosting;
 using Vigil.Grpc.V1;
 using Vigil.Tests.Infrastructure;
 
@@ -205,6 +206,23 @@ public sealed class GrpcProtocolTests(ServerFixture fixture) : IClassFixture<Ser
         answer.Status.ShouldBe("8");
         answer.Message.ShouldBe("10001 readings in one message is over the limit of 10000 (Vigil:MaxBatchItems)");
         fixture.Database.Count("readings", tenant.Id).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_client_stream_is_not_bound_by_the_servers_limit_on_a_whole_request_body()
+    {
+        PythonGrpc.Require();
+        await using var store = await fixture.CreateStoreAsync();
+        // 64 KiB for a whole HTTP body; the stream below carries about 1 MB.
+        await using var server = await store.StartAsync(b => b.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024));
+        var tenant = await Tenant.CreateAsync(server, "limits-" + Guid.NewGuid().ToString("N")[..6]);
+        using var _t = tenant;
+        var device = tenant.Device.DefaultRequestHeaders.GetValues("X-Api-Key").Single();
+
+        var result = (await PythonGrpc.RunAsync(server.GrpcTarget!, device, "stream", "--patient", "p", "--count", "15000", "--per-message", "1")).Response();
+
+        result.Int("accepted").ShouldBe(15_000);
+        store.Database.Count("readings", tenant.Id).ShouldBe(15_000);
     }
 
     [Fact]
