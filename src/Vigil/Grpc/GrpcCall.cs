@@ -18,7 +18,7 @@ namespace Vigil.Grpc;
 /// 4-byte big-endian length), gzip or identity per grpc-encoding, the grpc-timeout deadline, and the status in the
 /// trailers (or, before any message, in the headers: a trailers-only response).
 /// </summary>
-internal sealed class GrpcCall
+internal sealed class GrpcCall : IDisposable
 {
     private const string ContentType = "application/grpc";
     private readonly HttpContext _http;
@@ -43,6 +43,8 @@ internal sealed class GrpcCall
         }
     }
 
+    public void Dispose() => _cancel.Dispose();
+
     /// <summary>Cancelled when the client goes away or the call's deadline passes.</summary>
     public CancellationToken Cancelled => _cancel.Token;
 
@@ -62,6 +64,13 @@ internal sealed class GrpcCall
         {
             // Not a gRPC request at all: the protocol answers 415 without a gRPC status.
             http.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            return;
+        }
+
+        if (!HttpProtocol.IsHttp2(request.Protocol) && !HttpProtocol.IsHttp3(request.Protocol))
+        {
+            // gRPC needs HTTP/2's trailers and streams.
+            http.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
             return;
         }
 
@@ -88,7 +97,7 @@ internal sealed class GrpcCall
         }
 
         var timeout = ParseTimeout(request.Headers["grpc-timeout"].ToString());
-        var call = new GrpcCall(http, maxMessageBytes, encoding == "gzip", timeout);
+        using var call = new GrpcCall(http, maxMessageBytes, encoding == "gzip", timeout);
         GrpcStatusCode code;
         string? message = null;
         IReadOnlyDictionary<string, string>? trailers = null;

@@ -160,6 +160,12 @@ public sealed class GrpcProtocolTests(ServerFixture fixture) : IClassFixture<Ser
         flagWithoutEncoding.Status.ShouldBe("13");
         unknown.Status.ShouldBe("12");
         notGrpc.Response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+        // Over HTTP/1.1 (the HTTP API's port) there are no trailers to carry a status: 426.
+        using var http1 = new HttpClient();
+        using var overHttp1 = new ByteArrayContent(Frame(new PatientRequest { PatientId = "p" }));
+        overHttp1.Headers.ContentType = MediaTypeHeaderValue.Parse("application/grpc");
+        http1.DefaultRequestHeaders.Add("x-api-key", admin);
+        (await http1.PostAsync(new Uri(Server.BaseAddress, "/vigil.v1.QueryService/GetNews2"), overHttp1, Http.Ct)).StatusCode.ShouldBe(HttpStatusCode.UpgradeRequired);
         fixture.Database.Count("readings", tenant.Id).ShouldBe(1);
     }
 
