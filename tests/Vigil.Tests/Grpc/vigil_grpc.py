@@ -2,7 +2,8 @@
 """A gRPC client for Vigil's vigil.v1 services, built on Debian's python3-grpcio and python3-protobuf alone.
 
 The messages come from a descriptor set that protoc writes from proto/vigil/v1 (protoc --include_imports
---descriptor_set_out=vigil.pb), so no generated Python code is needed; calls go through grpcio's generic API.
+--descriptor_set_out=vigil.pb), so no generated Python code is needed; calls go through grpcio's generic API. With
+proto/google/rpc in the set too, a failure's grpc-status-details-bin is decoded into "violations".
 Each command prints one JSON object: {"code": "OK", "response": ...} or {"code": "<STATUS>", "details": ...,
 "trailers": {...}}.
 
@@ -47,6 +48,15 @@ def load_messages(path):
     return message
 
 
+def has_message(message, name):
+    """Whether the descriptor set holds the message (google/rpc/*.proto are optional to protoc's command line)."""
+    try:
+        message(name)
+        return True
+    except KeyError:
+        return False
+
+
 def to_dict(msg):
     return json_format.MessageToDict(msg, preserving_proto_field_name=True)
 
@@ -57,7 +67,7 @@ def failure(error, message):
     result = {"code": error.code().name, "details": error.details(),
               "trailers": {k: v for k, v in metadata if not k.endswith("-bin")}}
     for key, value in metadata:
-        if key == "grpc-status-details-bin":
+        if key == "grpc-status-details-bin" and has_message(message, "google.rpc.Status"):
             status = message("google.rpc.Status").FromString(value)
             result["status_code"] = status.code
             for detail in status.details:
