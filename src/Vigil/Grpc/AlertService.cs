@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Vigil.Domain;
 using Vigil.Storage.Alerts;
 using V1 = Vigil.Grpc.V1;
@@ -10,7 +11,7 @@ namespace Vigil.Grpc;
 /// the recorded transitions (every <see cref="GrpcOptions.WatchPollMilliseconds"/> while there are none) rather than
 /// an in-process event.
 /// </summary>
-internal sealed class AlertService(AlertStore alerts, GrpcOptions options)
+internal sealed class AlertService(AlertStore alerts, IOptions<GrpcOptions> options)
 {
     private const int Page = 200;
 
@@ -39,7 +40,7 @@ internal sealed class AlertService(AlertStore alerts, GrpcOptions options)
 
             if (changes.Count < Page)
             {
-                await Task.Delay(options.WatchPollMilliseconds, call.Cancelled);
+                await Task.Delay(options.Value.WatchPollMilliseconds, call.Cancelled);
             }
         }
     }

@@ -23,8 +23,6 @@ public static class GrpcModule
     public static WebApplicationBuilder AddVigilGrpc(this WebApplicationBuilder builder, Deployment deployment)
     {
         builder.Services.AddOptions<GrpcOptions>().BindConfiguration(GrpcOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<GrpcOptions>>().Value);
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<VigilOptions>>().Value);
         var listener = new GrpcListener();
         builder.Services.AddSingleton(listener);
         var options = builder.Configuration.GetSection(GrpcOptions.Section).Get<GrpcOptions>() ?? new GrpcOptions();
@@ -109,7 +107,7 @@ public static class GrpcModule
             return app;
         }
 
-        var max = app.Services.GetRequiredService<VigilOptions>().MaxBodyBytes;
+        var max = app.Services.GetRequiredService<IOptions<VigilOptions>>().Value.MaxBodyBytes;
         void Map<TService>(string path, string policy, Func<TService, GrpcCall, Task> method) where TService : notnull =>
             app.MapPost(path, (HttpContext http, TService service) => GrpcCall.RunAsync(http, policy, max, call => method(service, call)))
                 .AllowAnonymous().ExcludeFromDescription();

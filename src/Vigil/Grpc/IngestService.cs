@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using Google.Protobuf;
 using Vigil.Domain;
 using Vigil.Domain.Readings;
@@ -14,8 +15,12 @@ namespace Vigil.Grpc;
 /// <c>vigil.v1.IngestService</c>: readings into the pipeline of <c>POST /api/v1/readings</c> (the same validation,
 /// idempotency by reading id, tenancy and group-committed write, durable before the answer).
 /// </summary>
-internal sealed class IngestService(GroupCommitter writer, ReadingStore store, VigilOptions vigil, GrpcOptions options, TimeProvider clock)
+internal sealed class IngestService(
+    GroupCommitter writer, ReadingStore store, IOptions<VigilOptions> vigilOptions, IOptions<GrpcOptions> grpcOptions, TimeProvider clock)
 {
+    private readonly VigilOptions _vigil = vigilOptions.Value;
+    private readonly GrpcOptions _options = grpcOptions.Value;
+
     /// <summary>Trailing metadata of a refused stream: how many readings from its start are durable.</summary>
     public const string CommittedTrailer = "vigil-committed";
 
@@ -42,7 +47,7 @@ internal sealed class IngestService(GroupCommitter writer, ReadingStore store, V
     public async Task IngestAsync(GrpcCall call)
     {
         long accepted = 0, duplicates = 0, committed = 0, received = 0;
-        var group = new List<Reading>(options.StreamCommitReadings);
+        var group = new List<Reading>(_options.StreamCommitReadings);
         Task<IngestResult>? inFlight = null;
         long inFlightStart = 0;
 
@@ -118,7 +123,7 @@ internal sealed class IngestService(GroupCommitter writer, ReadingStore store, V
             }
 
             group.AddRange(readings);
-            if (group.Count >= options.StreamCommitReadings)
+            if (group.Count >= _options.StreamCommitReadings)
             {
                 await FlushAsync();
             }
@@ -140,10 +145,10 @@ internal sealed class IngestService(GroupCommitter writer, ReadingStore store, V
 
     private void CheckSize(int count)
     {
-        if (count > vigil.MaxBatchItems)
+        if (count > _vigil.MaxBatchItems)
         {
             throw new GrpcException(GrpcStatusCode.ResourceExhausted,
-                $"{count} readings in one message is over the limit of {vigil.MaxBatchItems} (Vigil:MaxBatchItems)");
+                $"{count} readings in one message is over the limit of {_vigil.MaxBatchItems} (Vigil:MaxBatchItems)");
         }
     }
 
