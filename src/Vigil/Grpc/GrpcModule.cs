@@ -16,10 +16,7 @@ public static class GrpcModule
 {
     private static bool Serves(Deployment deployment) => deployment.Runs(Module.IngestEndpoints) || deployment.Runs(Module.ApiEndpoints);
 
-    /// <summary>
-    /// Adds the listener beside the HTTP addresses of <c>urls</c>. Kestrel binds either the <c>urls</c> addresses or
-    /// endpoints listed in code, not both, so with gRPC on every address is listed in code.
-    /// </summary>
+    /// <summary>Adds the listener beside the HTTP addresses of <c>urls</c> (<see cref="KestrelUrls"/>).</summary>
     public static WebApplicationBuilder AddVigilGrpc(this WebApplicationBuilder builder, Deployment deployment)
     {
         builder.Services.AddOptions<GrpcOptions>().BindConfiguration(GrpcOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -34,17 +31,11 @@ public static class GrpcModule
         builder.Services.AddSingleton<IngestService>();
         builder.Services.AddSingleton<QueryService>();
         builder.Services.AddSingleton<AlertService>();
-        var urls = (builder.Configuration[WebHostDefaults.ServerUrlsKey] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
         var certificate = LoadCertificate(options);
+        KestrelUrls.Keep(builder);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            foreach (var url in urls)
-            {
-                Listen(k, BindingAddress.Parse(url), _ => { });
-            }
-
-            Listen(k, BindingAddress.Parse($"http://{options.Host}:{options.Port}"), o =>
+            KestrelUrls.Listen(k, BindingAddress.Parse($"http://{options.Host}:{options.Port}"), o =>
             {
                 o.Protocols = HttpProtocols.Http2;
                 if (certificate is not null)
@@ -56,28 +47,6 @@ public static class GrpcModule
             });
         });
         return builder;
-    }
-
-    private static void Listen(KestrelServerOptions k, BindingAddress address, Action<ListenOptions> configure)
-    {
-        Action<ListenOptions> withScheme = address.Scheme == "https" ? o => { o.UseHttps(); configure(o); } : configure;
-        if (address.IsUnixPipe)
-        {
-            k.ListenUnixSocket(address.UnixPipePath, withScheme);
-        }
-        else if (string.Equals(address.Host, "localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            k.ListenLocalhost(address.Port, withScheme);
-        }
-        else if (IPAddress.TryParse(address.Host, out var ip))
-        {
-            k.Listen(ip, address.Port, withScheme);
-        }
-        else
-        {
-            // "*", "+", "0.0.0.0"-like wildcards and host names: every interface, as Kestrel binds them from urls.
-            k.ListenAnyIP(address.Port, withScheme);
-        }
     }
 
     private static X509Certificate2? LoadCertificate(GrpcOptions options)
