@@ -106,7 +106,7 @@ start_serve() {   # name roles connection-string prefix -> pid in serve_pid, url
   serve_url="http://127.0.0.1:$port"
   # shellcheck disable=SC2086  # BENCH_VIGIL_ARGS is split into words on purpose
   dotnet "$vigil_dll" serve --data-dir "$serve_data" --urls "$serve_url" --roles "$roles" --storage postgres --connection-string "$cs" \
-    --log kafka --kafka-bootstrap "$kafka" "${kafka_args[@]}" --Kafka:Prefix "$prefix" $vigil_args >"$work/$name.log" 2>&1 &
+    --log kafka --kafka-bootstrap "$kafka" "${kafka_args[@]}" --Kafka:Prefix "$prefix" --Vigil:Grpc:Port 0 $vigil_args >"$work/$name.log" 2>&1 &
   serve_pid=$!
   pids+=("$serve_pid")
   commands+=("dotnet artifacts/vigil/vigil.dll serve --data-dir <fresh dir> --urls http://127.0.0.1:<free port> --roles $roles --storage postgres --connection-string '<fresh database>' --log kafka --kafka-bootstrap $kafka ${kafka_args[*]} --Kafka:Prefix <fresh prefix> $vigil_args")

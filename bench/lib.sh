@@ -55,14 +55,16 @@ field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -1; }
 result_line() { grep '^BENCH ' "$1" | tail -1; }
 free_port() { bench freeport; }
 
-start_vigil() {   # name [setup options...] -> sets vigil_pid, vigil_url, vigil_data
-  local name="$1" port
+start_vigil() {   # name [setup options...] -> sets vigil_pid, vigil_url, vigil_grpc_url, vigil_data
+  local name="$1" port grpc_port
   shift
   port="$(free_port)"
+  grpc_port="$(free_port)"
   vigil_data="$work/$name-data"
   vigil_url="http://127.0.0.1:$port"
+  vigil_grpc_url="http://127.0.0.1:$grpc_port"
   # shellcheck disable=SC2086  # BENCH_VIGIL_ARGS is split into words on purpose
-  dotnet "$vigil_dll" serve --data-dir "$vigil_data" --urls "$vigil_url" $vigil_args >"$work/$name.log" 2>&1 &
+  dotnet "$vigil_dll" serve --data-dir "$vigil_data" --urls "$vigil_url" --Vigil:Grpc:Port "$grpc_port" $vigil_args >"$work/$name.log" 2>&1 &
   vigil_pid=$!
   pids+=("$vigil_pid")
   log "vigil serve ($name) pid $vigil_pid on $vigil_url, data in $vigil_data"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Vigil benchmarks: one run, results written to docs/benchmarks.md. The ingest benchmark (a, b) is below; the
-# end-to-end benchmark (POST to final window aggregates, POST to queryable alert) is bench/e2e.sh and the distributed
-# one (the same on PostgreSQL and Kafka, beside a plain binary COPY) is bench/distributed.sh; this script runs them
-# last, and each can also be run alone.
+# end-to-end benchmark (POST to final window aggregates, POST to queryable alert) is bench/e2e.sh, the gRPC streaming
+# ingest beside HTTP batches is bench/grpc.sh and the distributed one (the same on PostgreSQL and Kafka, beside a plain
+# binary COPY) is bench/distributed.sh; this script runs them last, and each can also be run alone.
 #
 #   (a) batched ingest: readings/s acknowledged (202) for POSTs of BENCH_BATCH readings from BENCH_CLIENTS concurrent
 #       clients against a real `vigil serve` (Release), beside a plain batched SQLite insert of the same rows with the
@@ -11,8 +11,8 @@
 #       same JSON with System.Text.Json and answers 202 (same wrk threads/connections).
 #
 # Environment (defaults in brackets):
-#   BENCH_STEPS ["ingest e2e distributed"] what to run: ingest = (a) and (b) here, e2e = bench/e2e.sh, distributed =
-#     bench/distributed.sh (PostgreSQL and Kafka; their settings are listed in those scripts)
+#   BENCH_STEPS ["ingest e2e grpc distributed"] what to run: ingest = (a) and (b) here, e2e = bench/e2e.sh, grpc =
+#     bench/grpc.sh, distributed = bench/distributed.sh (PostgreSQL and Kafka; their settings are listed in those scripts)
 #   BENCH_SECONDS [20]  measured seconds per step      BENCH_WARMUP [5]   warm-up seconds before each step
 #   BENCH_CLIENTS ["4 8"] client counts for (a)        BENCH_BATCH [1000] readings per POST / rows per transaction
 #   BENCH_PATIENTS [200] patient pool
@@ -43,18 +43,20 @@ vigil_args="${BENCH_VIGIL_ARGS:-}"
 report="${BENCH_REPORT:-$root/docs/benchmarks.md}"
 keep="${BENCH_KEEP:-0}"
 
-steps="${BENCH_STEPS:-ingest e2e distributed}"
+steps="${BENCH_STEPS:-ingest e2e grpc distributed}"
 has_step() { [[ " $steps " == *" $1 "* ]]; }
 
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
 
 run_e2e() { BENCH_BUILD=0 BENCH_WORK_DIR="$work/e2e" BENCH_KEEP="$keep" BENCH_REPORT="$report" "$root/bench/e2e.sh"; }
+run_grpc() { BENCH_BUILD=0 BENCH_WORK_DIR="$work/grpc" BENCH_KEEP="$keep" BENCH_REPORT="$report" "$root/bench/grpc.sh"; }
 run_distributed() { BENCH_BUILD=0 BENCH_WORK_DIR="$work/distributed" BENCH_KEEP="$keep" BENCH_REPORT="$report" "$root/bench/distributed.sh"; }
 
 if [ "${BENCH_BUILD:-1}" = 1 ]; then build; fi
 if ! has_step ingest; then
   if has_step e2e; then run_e2e; fi
+  if has_step grpc; then run_grpc; fi
   if has_step distributed; then run_distributed; fi
   exit 0
 fi
@@ -224,4 +226,5 @@ rm -f "$section"
 log "report written to $report"
 
 if has_step e2e; then run_e2e; fi
+if has_step grpc; then run_grpc; fi
 if has_step distributed; then run_distributed; fi

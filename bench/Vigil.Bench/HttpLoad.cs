@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 
 namespace Vigil.Bench;
@@ -26,55 +25,21 @@ public static class HttpLoad
         using var http = VigilHttp.Create(key, clients, TimeSpan.FromSeconds(60));
         var contentType = new MediaTypeHeaderValue("application/json");
 
-        using var stop = new CancellationTokenSource();
         long nextBatch = 0;
-        var clock = Stopwatch.StartNew();
-        var end = warmup + seconds;
-        var results = new ClientResult[clients];
-
-        async Task Client(int n)
+        var run = await ClosedLoop.RunAsync(clients, warmup, seconds, $"POST {url}", _ =>
         {
-            var result = results[n] = new ClientResult();
             var buffer = new byte[batch.Length];
-            while (!stop.IsCancellationRequested)
+            return async cancellationToken =>
             {
-                var started = clock.Elapsed.TotalSeconds;
-                if (started >= end)
-                {
-                    return;
-                }
-
                 batch.Fill(buffer, Interlocked.Increment(ref nextBatch) * batchSize);
                 using var content = new ByteArrayContent(buffer);
                 content.Headers.ContentType = contentType;
-                using var response = await http.PostAsync(url, content, stop.Token);
-                var body = await response.Content.ReadAsByteArrayAsync(stop.Token);
-                var finished = clock.Elapsed.TotalSeconds;
+                using var response = await http.PostAsync(url, content, cancellationToken);
+                var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
                 VigilHttp.RequireAccepted(url, response.StatusCode, body, batchSize);
-
-                result.Total++;
-                if (started >= warmup && finished <= end)
-                {
-                    result.Requests++;
-                    result.LatencyMs.Add((finished - started) * 1000);
-                }
-            }
-        }
-
-        var tasks = Enumerable.Range(0, clients).Select(n => Task.Run(() => Client(n))).ToArray();
-        try
-        {
-            await Task.WhenAll(tasks);
-        }
-        catch (Exception)
-        {
-            await stop.CancelAsync();
-            throw VigilHttp.FirstFailure(tasks, $"POST {url}");
-        }
-
-        var latencies = results.SelectMany(r => r.LatencyMs).ToList();
-        latencies.Sort();
-        var requests = results.Sum(r => r.Requests);
+            };
+        });
+        var (requests, latencies) = (run.Measured, run.LatencyMs);
         if (requests == 0)
         {
             throw new BenchException("no request completed in the measured window");
@@ -84,16 +49,7 @@ public static class HttpLoad
             ("clients", clients), ("batch", batchSize), ("seconds", seconds), ("requests", requests), ("readings", requests * batchSize),
             ("readings_per_s", requests * batchSize / seconds), ("requests_per_s", requests / seconds),
             ("p50_ms", Percentiles.Of(latencies, 50)), ("p99_ms", Percentiles.Of(latencies, 99)), ("max_ms", latencies[^1]),
-            ("total_acked_readings", results.Sum(r => r.Total) * batchSize), ("body_bytes", batch.Length));
+            ("total_acked_readings", run.Total * batchSize), ("body_bytes", batch.Length));
         return 0;
-    }
-
-    private sealed class ClientResult
-    {
-        public long Requests { get; set; }
-
-        public long Total { get; set; }
-
-        public List<double> LatencyMs { get; } = [];
     }
 }

@@ -10,6 +10,7 @@ try
         "pg-copy" => PgCopy.Run(options),
         "pg-database" => PgDatabase.Run(options),
         "http" => await HttpLoad.RunAsync(options),
+        "grpc" => await GrpcLoad.RunAsync(options),
         "e2e-throughput" => await E2eThroughput.RunAsync(options),
         "e2e-latency" => await E2eLatency.RunAsync(options),
         "bare" => await BareServer.RunAsync(options),
@@ -39,6 +40,9 @@ static int Usage()
                    creates PREFIX_<random> and prints its connection string, or drops NAME
           http     --url http://127.0.0.1:PORT --key-file F [--clients 4] [--seconds 20] [--warmup 5] [--batch 1000] [--patients 200]
                    batched POST /api/v1/readings load; counts only 202s, fails on anything else
+          grpc     --url http://127.0.0.1:GRPC_PORT --key-file F [--clients 4] [--seconds 20] [--warmup 5] [--stream-readings 20000]
+                   [--per-message 100] [--patients 200]
+                   client-streaming vigil.v1.IngestService/Ingest load over h2c; counts streams all accepted, fails on anything else
           e2e-throughput --url U --key-file F --data-dir D [--clients 4] [--seconds 20] [--warmup 5] [--batch 1000] [--patients 200]
                    [--poll-ms 150] [--timeout 900] [--connection-string CS]
                    batched load, then one closing reading per patient; readings/s from the first POST until every

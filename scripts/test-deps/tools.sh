@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Command-line tools the tests call (no server): Debian's docker-compose, whose `config -q` checks
 # deploy/docker-compose.yml (no Docker engine is needed or started), python3-yaml, which parses deploy/k8s/*.yaml,
-# and python3-hl7, the HL7 v2 peer of the MLLP listener's tests.
+# python3-hl7, the HL7 v2 peer of the MLLP listener's tests, and python3-grpcio with python3-protobuf, the independent
+# gRPC client of the gRPC tests.
 #   scripts/test-deps/tools.sh [start|stop]
 # start (the default) installs what is missing; stop does nothing. Idempotent.
 set -euo pipefail
@@ -14,6 +15,8 @@ case "${1:-start}" in
     command -v docker-compose >/dev/null 2>&1 || die "docker-compose is still missing after apt-get install docker-compose"
     # python3-hl7: an independent HL7 v2 implementation (builds ORU^R01, sends it over MLLP, parses the ACK) for tests/hl7.
     /usr/bin/python3 -c "import hl7.client" 2>/dev/null || apt_install python3-hl7
+    # python3-grpcio, python3-protobuf: an independent gRPC client for tests/Vigil.Tests/Grpc.
+    /usr/bin/python3 -c "import grpc, google.protobuf" 2>/dev/null || apt_install python3-grpcio python3-protobuf
     ;;
   stop) ;;
   *) die "usage: $0 [start|stop]" ;;

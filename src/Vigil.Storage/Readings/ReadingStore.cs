@@ -15,7 +15,7 @@ namespace Vigil.Storage.Readings;
 /// per customer: the same id with the same content is an idempotent resend (counted, no effect); with other content
 /// it is a conflict and the whole request is refused.
 /// </summary>
-public sealed class ReadingStore(IDatabase db, IEventLog log, ReadingIndexer? indexer = null)
+public sealed partial class ReadingStore(IDatabase db, IEventLog log, ReadingIndexer? indexer = null)
 {
     private const string InsertSql = """
         INSERT INTO readings (customer_id, id, patient_id, device_id, type, value, text, observed_at, received_at)

@@ -30,6 +30,21 @@ public static class AggregateEndpoints
         }
 
         var errors = new List<FieldError>();
+        var (vital, size) = Series(type, window, errors);
+        var fromTime = FieldRules.QueryTime(from, "from", errors);
+        var toTime = FieldRules.QueryTime(to, "to", errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var aggregates = await store.QueryAsync(caller.Tenant, patientId, vital!, size!, fromTime, toTime, cancellationToken);
+        return TypedResults.Ok(aggregates.Select(AggregateView.From).ToList());
+    }
+
+    /// <summary>The vital type (one with a numeric value) and window size of a query; each missing or unknown one is a field error.</summary>
+    internal static (VitalType? Type, WindowSize? Window) Series(string? type, string? window, List<FieldError> errors)
+    {
         VitalType? vital = null;
         if (string.IsNullOrEmpty(type))
         {
@@ -50,17 +65,8 @@ public static class AggregateEndpoints
             errors.Add(new FieldError(null, "window", $"'{window}' is not a window size: 1m, 5m or 1h"));
         }
 
-        var fromTime = FieldRules.QueryTime(from, "from", errors);
-        var toTime = FieldRules.QueryTime(to, "to", errors);
-        if (errors.Count > 0)
-        {
-            return Problems.Invalid(errors);
-        }
-
-        var aggregates = await store.QueryAsync(caller.Tenant, patientId, vital!, size!, fromTime, toTime, cancellationToken);
-        return TypedResults.Ok(aggregates.Select(AggregateView.From).ToList());
+        return (vital, size);
     }
-
 
     public sealed record AggregateView(
         DateTimeOffset WindowStart, DateTimeOffset WindowEnd, long Count, double Min, double Max, double Mean, double Last, bool Final)

@@ -15,13 +15,16 @@ public enum ProcessRole
 /// <summary>The parts a role turns on: endpoint groups and hosted services.</summary>
 public enum Module
 {
-    /// <summary><c>POST /api/v1/readings</c> and <c>POST /api/v1/events</c>.</summary>
+    /// <summary><c>POST /api/v1/readings</c>, <c>POST /api/v1/events</c> and gRPC <c>vigil.v1.IngestService</c>.</summary>
     IngestEndpoints,
     ReadingEnricher,
     Analyzer,
     AlertSweeper,
     EventProcessor,
-    /// <summary>Reference data, API keys, queries, thresholds, alerts, DLQ, timeline and the OpenAPI document.</summary>
+    /// <summary>
+    /// Reference data, API keys, queries, thresholds, alerts, DLQ, timeline and the OpenAPI document; gRPC
+    /// <c>vigil.v1.QueryService</c> and <c>AlertService</c>.
+    /// </summary>
     ApiEndpoints,
     /// <summary>FHIR R4 <c>POST /fhir/Observation</c> and <c>POST /fhir</c> (Bundles).</summary>
     FhirIngest,

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Vigil.Api;
 using Vigil.Fhir;
 using Vigil.Hl7;
+using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
 using Vigil.Security;
@@ -46,6 +47,8 @@ public static class VigilApp
         {
             builder.WebHost.UseUrls("http://127.0.0.1:8080");
         }
+
+        builder.AddVigilGrpc(deployment);
 
         var app = builder.Build();
         app.Use((context, next) => Problems.Handle(context, next));
@@ -92,6 +95,8 @@ public static class VigilApp
         {
             app.MapFhirMetadata(deployment.Runs(Module.FhirIngest), deployment.Runs(Module.FhirQueries));
         }
+
+        app.MapVigilGrpc(deployment);
 
         return app;
     }

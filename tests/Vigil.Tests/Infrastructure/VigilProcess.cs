@@ -42,7 +42,7 @@ public sealed class VigilProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "vigil.dll"), "serve", "--data-dir", dataDir, "--urls", $"http://127.0.0.1:{port}", "--hl7-port", "0" }.Concat(args ?? []))
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "vigil.dll"), "serve", "--data-dir", dataDir, "--urls", $"http://127.0.0.1:{port}", "--hl7-port", "0", "--Vigil:Grpc:Port", "0" }.Concat(args ?? []))
         {
             info.ArgumentList.Add(arg);
         }

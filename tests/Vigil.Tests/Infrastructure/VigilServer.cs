@@ -27,6 +27,9 @@ public sealed class VigilServer : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>host:port of the gRPC listener (a free port), or null when this server's roles serve no gRPC.</summary>
+    public string? GrpcTarget { get; private set; }
+
     /// <summary>The bootstrap system admin key the server wrote to its data directory.</summary>
     public string AdminKey { get; private set; } = null!;
 
@@ -44,12 +47,13 @@ public sealed class VigilServer : IAsyncDisposable
     {
         var owns = dataDir is null;
         dataDir ??= Path.Combine(Path.GetTempPath(), "vigil-test-" + Guid.NewGuid().ToString("N"));
-        // The HL7 listener takes a free port too (Hl7Port says which), so servers of parallel tests never collide.
-        var app = VigilApp.Build(["--urls", "http://127.0.0.1:0", "--Vigil:DataDir", dataDir, "--Vigil:Hl7:Port", "0"], configure, settings);
+        // The HL7 and gRPC listeners take free ports too, so servers of parallel tests never collide.
+        var app = VigilApp.Build(["--urls", "http://127.0.0.1:0", "--Vigil:DataDir", dataDir, "--Vigil:Hl7:Port", "0", "--Vigil:Grpc:Port", "0"], configure, settings);
         var server = new VigilServer(app, dataDir, owns);
         await VigilApp.StartAsync(app, CancellationToken.None);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address);
+        server.GrpcTarget = app.Services.GetRequiredService<Vigil.Grpc.GrpcListener>().Port is { } grpcPort ? $"127.0.0.1:{grpcPort}" : null;
         server.AdminKey = (await File.ReadAllTextAsync(Path.Combine(dataDir, BootstrapAdminKey.FileName))).Trim();
         await server.WaitUntilReadyAsync();
         return server;
