@@ -13,9 +13,11 @@ namespace Vigil.Processing.Analysis;
 /// already final updates it and counts as a late correction.
 /// </summary>
 /// <remarks>
-/// Patients' in-memory windows are a cache of the stored rows. A batch works on copies and swaps them in only once its
-/// transaction has committed: the writer may roll a batch back and run it again, and a rolled-back batch must leave
-/// no trace in memory either. Handle and the after-commit actions both run on the writer thread.
+/// Patients' in-memory windows are a cache of the stored rows. A batch takes its patients out of the cache, changes
+/// them, and puts them back only once its transaction has committed: the writer may roll a batch back and run it again,
+/// and a rolled-back batch leaves its patients out of the cache, so the next attempt reads them from the store as the
+/// rollback left it (taking them out instead of copying them saves copying every open window of every patient on every
+/// batch). Handle and the after-commit actions both run on the writer thread.
 /// </remarks>
 public sealed class WindowAggregator(IOptions<AnalysisOptions> options)
 {
@@ -81,12 +83,14 @@ public sealed class WindowAggregator(IOptions<AnalysisOptions> options)
     /// <summary>Drops every cached patient: the next batch reads what it needs from the store (this member has been handed partitions another may have handled).</summary>
     public void Forget() => _patients.Clear();
 
-    /// <summary>A copy of the cached windows (the cache itself changes only after commit), or the stored state.</summary>
+    /// <summary>
+    /// The cached windows, taken out of the cache (they go back once the batch has committed), or the stored state.
+    /// </summary>
     private PatientWindows Load(WriteContext ctx, string customerId, string patientId)
     {
-        if (_patients.TryGetValue((customerId, patientId), out var cached))
+        if (_patients.Remove((customerId, patientId), out var cached))
         {
-            return PatientWindows.Restore(patientId, cached.Windows, cached.Watermark.LatestEventTime, cached.LateCorrections, _options);
+            return cached;
         }
 
         var stored = WindowStore.Load(ctx, customerId, patientId, _options);
