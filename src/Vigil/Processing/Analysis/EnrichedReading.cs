@@ -13,24 +13,120 @@ public sealed record EnrichedReading(
     string CustomerId, string PatientId, string? DepartmentId, string? DeviceId, string Id, VitalType? Type, double? Number, string? Text,
     DateTimeOffset ObservedAt, int Spo2Scale)
 {
+    /// <summary>
+    /// Reads the one message in a single forward pass over its JSON (no document is built: the analyzer decodes every
+    /// enriched reading, and a parsed document per message was a twentieth of its process's CPU).
+    /// </summary>
     public static EnrichedReading Decode(ReadOnlyMemory<byte> payload)
     {
-        using var doc = JsonDocument.Parse(payload);
-        var body = doc.RootElement.GetProperty("body");
-        var value = body.GetProperty("value");
-        VitalTypes.TryGetByName(body.GetProperty("type").GetString()!, out var type);
+        var reader = new Utf8JsonReader(payload.Span);
+        Expect(ref reader, JsonTokenType.StartObject);
+        string? customerId = null, patientId = null, departmentId = null, deviceId = null, id = null, typeName = null, text = null;
+        double? number = null;
+        DateTimeOffset? observedAt = null;
+        var spo2Scale = 1;
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals("body"u8))
+            {
+                reader.Read();
+                reader.Skip();
+                continue;
+            }
+
+            Next(ref reader);
+            Expect(ref reader, JsonTokenType.StartObject, alreadyRead: true);
+            while (Next(ref reader) == JsonTokenType.PropertyName)
+            {
+                var name = reader.ValueSpan;
+                Next(ref reader);
+                if (name.SequenceEqual("customerId"u8))
+                {
+                    customerId = reader.GetString();
+                }
+                else if (name.SequenceEqual("patientId"u8))
+                {
+                    patientId = reader.GetString();
+                }
+                else if (name.SequenceEqual("deviceId"u8))
+                {
+                    deviceId = reader.GetString();
+                }
+                else if (name.SequenceEqual("id"u8))
+                {
+                    id = reader.GetString();
+                }
+                else if (name.SequenceEqual("type"u8))
+                {
+                    typeName = reader.GetString();
+                }
+                else if (name.SequenceEqual("observedAt"u8))
+                {
+                    observedAt = reader.GetDateTimeOffset();
+                }
+                else if (name.SequenceEqual("value"u8))
+                {
+                    (number, text) = reader.TokenType switch
+                    {
+                        JsonTokenType.Number => (reader.GetDouble(), (string?)null),
+                        JsonTokenType.True => (1, null),
+                        JsonTokenType.False => (0, null),
+                        JsonTokenType.String => (null, reader.GetString()),
+                        _ => ((double?)null, (string?)null),
+                    };
+                }
+                else if (name.SequenceEqual("patient"u8) && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    spo2Scale = ObjectProperty(ref reader, "spo2Scale"u8) is { } scale && int.TryParse(scale, out var s) && s is 1 or 2 ? s : 1;
+                }
+                else if (name.SequenceEqual("department"u8) && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    departmentId = ObjectProperty(ref reader, "id"u8);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+
+        VitalTypes.TryGetByName(typeName ?? throw Missing("type"), out var type);
         return new EnrichedReading(
-            body.GetProperty("customerId").GetString()!,
-            body.GetProperty("patientId").GetString()!,
-            body.TryGetProperty("department", out var d) && d.TryGetProperty("id", out var departmentId) ? departmentId.GetString() : null,
-            body.TryGetProperty("deviceId", out var deviceId) ? deviceId.GetString() : null,
-            body.GetProperty("id").GetString()!,
-            type,
-            value.ValueKind switch { JsonValueKind.Number => value.GetDouble(), JsonValueKind.True => 1, JsonValueKind.False => 0, _ => null },
-            value.ValueKind == JsonValueKind.String ? value.GetString() : null,
-            EventTime.Truncate(body.GetProperty("observedAt").GetDateTimeOffset()),
-            body.TryGetProperty("patient", out var patient) && patient.TryGetProperty("spo2Scale", out var scale) && scale.TryGetInt32(out var s) && s is 1 or 2
-                ? s
-                : 1);
+            customerId ?? throw Missing("customerId"), patientId ?? throw Missing("patientId"), departmentId, deviceId, id ?? throw Missing("id"),
+            type, number, text, EventTime.Truncate(observedAt ?? throw Missing("observedAt")), spo2Scale);
     }
+
+    /// <summary>The text of one scalar property of the object the reader is at (numbers as written), leaving the reader at its end.</summary>
+    private static string? ObjectProperty(ref Utf8JsonReader reader, ReadOnlySpan<byte> property)
+    {
+        string? found = null;
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            var match = reader.ValueTextEquals(property);
+            Next(ref reader);
+            if (match && reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
+            {
+                found = reader.TokenType == JsonTokenType.String ? reader.GetString() : System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return found;
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader) =>
+        reader.Read() ? reader.TokenType : throw new JsonException("a readings.enriched message ends early");
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType token, bool alreadyRead = false)
+    {
+        if ((alreadyRead ? reader.TokenType : Next(ref reader)) != token)
+        {
+            throw new JsonException($"a readings.enriched message has {reader.TokenType} where {token} belongs");
+        }
+    }
+
+    private static JsonException Missing(string property) => new($"a readings.enriched message has no body.{property}");
 }
