@@ -127,4 +127,32 @@ public sealed class EnvelopeTests
     [Fact]
     public void A_payload_that_is_not_json_cannot_be_decoded() =>
         Should.Throw<JsonException>(() => Envelope.Decode("not json"u8));
+
+    [Fact]
+    public void The_header_reads_the_metadata_and_finds_the_raw_body_as_decoding_does()
+    {
+        var payload = Envelope.Encode("m-1", "t", "k", Time, "00-abc", 7, static (w, n) =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("n", n);
+            w.WriteStartObject("nested");
+            w.WriteString("id", "inner");
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+
+        var header = Envelope.ReadHeader(payload);
+        var decoded = Envelope.Decode(payload);
+
+        (header.MessageId, header.Type, header.Key, header.EventTime, header.TraceParent)
+            .ShouldBe((decoded.MessageId, decoded.Type, decoded.Key, decoded.EventTime, decoded.TraceParent));
+        System.Text.Encoding.UTF8.GetString(payload.AsSpan(header.Body)).ShouldBe(decoded.Body.GetRawText());
+    }
+
+    [Fact]
+    public void A_header_without_a_body_or_an_id_is_refused()
+    {
+        Should.Throw<JsonException>(() => Envelope.ReadHeader("""{"id":"m-1","type":"t","key":"k","time":"2026-11-21T09:59:00Z"}"""u8));
+        Should.Throw<JsonException>(() => Envelope.ReadHeader("""{"type":"t","key":"k","time":"2026-11-21T09:59:00Z","body":{}}"""u8));
+    }
 }

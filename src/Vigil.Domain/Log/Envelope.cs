@@ -55,4 +55,65 @@ public sealed record Envelope(string MessageId, string Type, string Key, DateTim
             root.TryGetProperty("traceparent", out var tp) ? tp.GetString() : null,
             root.GetProperty("body").Clone());
     }
+
+    /// <summary>An envelope's metadata and where its body lies in the payload, read without building a document.</summary>
+    public readonly record struct Header(string MessageId, string Type, string Key, DateTimeOffset EventTime, string? TraceParent, Range Body);
+
+    /// <summary>
+    /// Reads the metadata of <paramref name="payload"/> in one forward pass and finds its body (the raw JSON object, for
+    /// a stage that passes it on with more added); a payload without one of them is a <see cref="JsonException"/>.
+    /// </summary>
+    public static Header ReadHeader(ReadOnlySpan<byte> payload)
+    {
+        var reader = new Utf8JsonReader(payload);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("an envelope is a JSON object");
+        }
+
+        string? id = null, type = null, key = null, traceParent = null;
+        DateTimeOffset? time = null;
+        Range? body = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.ValueSpan;
+            reader.Read();
+            if (name.SequenceEqual("id"u8))
+            {
+                id = reader.GetString();
+            }
+            else if (name.SequenceEqual("type"u8))
+            {
+                type = reader.GetString();
+            }
+            else if (name.SequenceEqual("key"u8))
+            {
+                key = reader.GetString();
+            }
+            else if (name.SequenceEqual("time"u8))
+            {
+                time = reader.GetDateTimeOffset();
+            }
+            else if (name.SequenceEqual("traceparent"u8))
+            {
+                traceParent = reader.GetString();
+            }
+            else if (name.SequenceEqual("body"u8))
+            {
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                body = start..(int)reader.BytesConsumed;
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return new Header(
+            id ?? throw Missing("id"), type ?? throw Missing("type"), key ?? throw Missing("key"), time ?? throw Missing("time"), traceParent,
+            body ?? throw Missing("body"));
+    }
+
+    private static JsonException Missing(string property) => new($"an envelope has no {property}");
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Dapper;
 using Vigil.Domain;
@@ -34,11 +35,9 @@ public sealed class ReadingEnricher(IEventLog log, Writers writers, TimeProvider
         var output = new List<LogMessage>(messages.Count);
         foreach (var message in messages)
         {
-            var envelope = Envelope.Decode(message.Payload);
-            var raw = envelope.Body;
-            var customerId = raw.GetProperty("customerId").GetString()!;
-            var patientId = raw.GetProperty("patientId").GetString()!;
-            var deviceId = raw.TryGetProperty("deviceId", out var d) ? d.GetString() : null;
+            var envelope = Envelope.ReadHeader(message.Payload);
+            var raw = message.Payload.AsMemory(envelope.Body);
+            var (customerId, patientId, deviceId) = Ids(raw.Span);
 
             var patient = lookup.Patient(customerId, patientId);
             var device = deviceId is null ? null : lookup.Device(customerId, deviceId);
@@ -49,7 +48,7 @@ public sealed class ReadingEnricher(IEventLog log, Writers writers, TimeProvider
                 : null;
             if (rejection is null)
             {
-                output.Add(Enriched(envelope, patient!, device));
+                output.Add(Enriched(envelope, raw, patient!, device));
             }
             else
             {
@@ -60,42 +59,96 @@ public sealed class ReadingEnricher(IEventLog log, Writers writers, TimeProvider
         Log.Append(ctx, output);
     }
 
-    private static LogMessage Enriched(Envelope raw, ReferenceLookup.PatientRow patient, ReferenceLookup.DeviceRow? device) =>
-        new(Domain.Log.Topics.ReadingsEnriched, raw.Key, Envelope.Encode(raw.MessageId, "reading.enriched", raw.Key, raw.EventTime, raw.TraceParent,
-            (raw.Body, patient, device), static (w, s) =>
+    /// <summary>The raw reading's customer, patient and device, from its body's top-level properties.</summary>
+    private static (string CustomerId, string PatientId, string? DeviceId) Ids(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body);
+        reader.Read();
+        string? customerId = null, patientId = null, deviceId = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.ValueSpan;
+            reader.Read();
+            if (name.SequenceEqual("customerId"u8))
             {
-                w.WriteStartObject();
-                foreach (var property in s.Body.EnumerateObject())
-                {
-                    property.WriteTo(w);
-                }
+                customerId = reader.GetString();
+            }
+            else if (name.SequenceEqual("patientId"u8))
+            {
+                patientId = reader.GetString();
+            }
+            else if (name.SequenceEqual("deviceId"u8))
+            {
+                deviceId = reader.GetString();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
 
-                w.WriteStartObject("patient");
-                w.WriteString("id", s.patient.Id);
-                w.WriteString("mrn", s.patient.Mrn);
-                w.WriteString("name", s.patient.Name);
-                w.WriteNumber("spo2Scale", s.patient.Spo2Scale);
-                w.WriteString("status", s.patient.Status);
-                w.WriteEndObject();
-                w.WriteStartObject("department");
-                w.WriteString("id", s.patient.DepartmentId);
-                w.WriteString("name", s.patient.DepartmentName);
-                w.WriteEndObject();
-                w.WriteStartObject("customer");
-                w.WriteString("id", s.patient.CustomerId);
-                w.WriteString("name", s.patient.CustomerName);
-                w.WriteEndObject();
-                if (s.device is not null)
-                {
-                    w.WriteStartObject("device");
-                    w.WriteString("id", s.device.Id);
-                    w.WriteString("serial", s.device.Serial);
-                    w.WriteString("type", s.device.Type);
-                    w.WriteEndObject();
-                }
+        return (customerId ?? throw new JsonException("a raw reading has no customerId"), patientId ?? throw new JsonException("a raw reading has no patientId"), deviceId);
+    }
 
-                w.WriteEndObject();
-            }));
+    /// <summary>
+    /// The enriched message: the raw body's properties as they came (its bytes are copied, not parsed and written
+    /// again), followed by the patient, department, customer and device.
+    /// </summary>
+    private static LogMessage Enriched(Envelope.Header raw, ReadOnlyMemory<byte> rawBody, ReferenceLookup.PatientRow patient, ReferenceLookup.DeviceRow? device)
+    {
+        var added = t_added ??= new ArrayBufferWriter<byte>(512);
+        added.ResetWrittenCount();
+        var w = t_writer ??= new Utf8JsonWriter(added);
+        w.Reset(added);
+        w.WriteStartObject();
+        w.WriteStartObject("patient");
+        w.WriteString("id", patient.Id);
+        w.WriteString("mrn", patient.Mrn);
+        w.WriteString("name", patient.Name);
+        w.WriteNumber("spo2Scale", patient.Spo2Scale);
+        w.WriteString("status", patient.Status);
+        w.WriteEndObject();
+        w.WriteStartObject("department");
+        w.WriteString("id", patient.DepartmentId);
+        w.WriteString("name", patient.DepartmentName);
+        w.WriteEndObject();
+        w.WriteStartObject("customer");
+        w.WriteString("id", patient.CustomerId);
+        w.WriteString("name", patient.CustomerName);
+        w.WriteEndObject();
+        if (device is not null)
+        {
+            w.WriteStartObject("device");
+            w.WriteString("id", device.Id);
+            w.WriteString("serial", device.Serial);
+            w.WriteString("type", device.Type);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+        w.Flush();
+
+        // "{raw properties" + "," + "added properties}": both are objects, so the one is the other's continuation.
+        var rawSpan = rawBody.Span;
+        var extra = added.WrittenSpan[1..];
+        var empty = rawSpan[1..^1].Trim(" \t\r\n"u8).IsEmpty;
+        var body = new byte[rawSpan.Length - 1 + (empty ? 0 : 1) + extra.Length];
+        rawSpan[..^1].CopyTo(body);
+        if (!empty)
+        {
+            body[rawSpan.Length - 1] = (byte)',';
+        }
+
+        extra.CopyTo(body.AsSpan(body.Length - extra.Length));
+        return new(Domain.Log.Topics.ReadingsEnriched, raw.Key, Envelope.Encode(raw.MessageId, "reading.enriched", raw.Key, raw.EventTime, raw.TraceParent,
+            body, static (writer, b) => writer.WriteRawValue(b, skipInputValidation: true)));
+    }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_added;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
 
     /// <summary>Reference rows read inside a batch's transaction and kept while <c>reference_version</c> stays the same.</summary>
     private sealed class ReferenceLookup
