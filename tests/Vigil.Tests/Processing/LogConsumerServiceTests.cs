@@ -76,6 +76,61 @@ public sealed class LogConsumerServiceTests : IAsyncDisposable
         second.AttemptsOf("a").ShouldBe(0);
     }
 
+    [Fact]
+    public async Task A_member_handed_partitions_forgets_its_caches_before_its_next_batch_and_only_then()
+    {
+        var log = new ReassigningLog(_log);
+        var service = new Worker(log, _writer);
+        await service.StartAsync(TestContext.Current.CancellationToken);
+        await AppendAsync(["a"]);
+        await service.Handled("a").WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        var before = service.Reassignments;
+
+        log.Consumer!.Reassign();
+        await AppendAsync(["b"]);
+        await service.Handled("b").WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await AppendAsync(["c"]);
+        await service.Handled("c").WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await service.StopAsync(TestContext.Current.CancellationToken);
+
+        before.ShouldBe(0, "a member that keeps its partitions keeps its caches");
+        service.Reassignments.ShouldBe(1, "once for the one reassignment, before the batch after it");
+    }
+
+    /// <summary>The embedded log, with a consumer whose <see cref="ILogConsumer.Generation"/> the test moves (a rebalance).</summary>
+    private sealed class ReassigningLog(IEventLog inner) : IEventLog
+    {
+        public ReassigningConsumer? Consumer { get; private set; }
+
+        public int PartitionCount(string topic) => inner.PartitionCount(topic);
+
+        public void Append(WriteContext ctx, IReadOnlyList<LogMessage> messages) => inner.Append(ctx, messages);
+
+        public ILogConsumer Subscribe(string groupId, IReadOnlyList<string> topics) => Consumer = new ReassigningConsumer(inner.Subscribe(groupId, topics));
+    }
+
+    private sealed class ReassigningConsumer(ILogConsumer inner) : ILogConsumer
+    {
+        private int _generation;
+
+        public int Generation => Volatile.Read(ref _generation);
+
+        public void Reassign() => Interlocked.Increment(ref _generation);
+
+        public ValueTask<ConsumedBatch> ReceiveAsync(int maxMessages, CancellationToken cancellationToken) => inner.ReceiveAsync(maxMessages, cancellationToken);
+
+        public ValueTask<IReadOnlyList<ConsumedBatch>> ReceiveAsync(int maxMessages, int maxPartitions, CancellationToken cancellationToken) =>
+            inner.ReceiveAsync(maxMessages, maxPartitions, cancellationToken);
+
+        public long CommittedOffset(string topic, int partition) => inner.CommittedOffset(topic, partition);
+
+        public void Commit(WriteContext ctx, string topic, int partition, long nextOffset) => inner.Commit(ctx, topic, partition, nextOffset);
+
+        public void Rewind(ConsumedBatch batch) => inner.Rewind(batch);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
     private async Task AppendAsync(IEnumerable<string> bodies) => await _writer.WriteAsync(
         ctx => _log.Append(ctx, bodies.Select(b => new LogMessage(Topic, "k-" + b, Envelope.Encode(
             "m-" + b, "work", "k-" + b, DateTimeOffset.UnixEpoch, null, b, static (w, text) =>
@@ -113,6 +168,10 @@ public sealed class LogConsumerServiceTests : IAsyncDisposable
         protected override TimeSpan FirstRetryDelay => TimeSpan.FromMilliseconds(1);
 
         public int AttemptsOf(string text) => _attempts.GetValueOrDefault(text);
+
+        public int Reassignments { get; private set; }
+
+        protected override void Reassigned() => Reassignments++;
 
         public Task Handled(string text) => Signal(text).Task;
 
