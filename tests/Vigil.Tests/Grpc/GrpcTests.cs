@@ -212,12 +212,15 @@ public abstract class GrpcTests(ServerFixture fixture)
         var cancelled = await PythonGrpc.RunAsync(Target, device, "stream", "--patient", "p", "--count", "20000", "--per-message", "100", "--cancel-after", "120");
 
         cancelled.Code().ShouldBe("CANCELLED");
+        // A group whose commit had begun when the cancellation came still commits, possibly after the client has its
+        // answer: at any moment the stored readings are whole groups, never more than were sent.
         var stored = Db.Count("readings", tenant.Id);
         stored.ShouldBeLessThanOrEqualTo(12_000);
         (stored % 5000).ShouldBe(0);
         var after = (await PythonGrpc.RunAsync(Target, device, "stream", "--patient", "p", "--count", "20000", "--per-message", "100")).Response();
-        after.Int("accepted").ShouldBe(20_000 - stored);
-        after.Int("duplicates").ShouldBe(stored);
+        (after.Int("accepted") + after.Int("duplicates")).ShouldBe(20_000);
+        after.Int("duplicates").ShouldBeLessThanOrEqualTo(12_000);
+        (after.Int("duplicates") % 5000).ShouldBe(0);
         Db.Count("readings", tenant.Id).ShouldBe(20_000);
     }
 
