@@ -106,27 +106,23 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
             return false;
         }
 
-        var records = new List<(Row Row, int Index, string Key, ReadOnlyMemory<byte> Value)>();
-        foreach (var row in rows)
+        // Per row, the messages still to send (every message of a row goes to the same partition).
+        var sends = rows.Select(row =>
         {
             var sent = _alreadySent.GetValueOrDefault(row.Seq);
-            var messages = OutboxFrame.Unpack(row.Messages);
-            for (var i = 0; i < messages.Count; i++)
-            {
-                if (sent is null || !sent.Contains(i))
-                {
-                    records.Add((row, i, messages[i].Key, messages[i].Value));
-                }
-            }
-        }
-
-        var delivery = new Delivery(records.Count);
-        foreach (var (row, index, key, value) in records)
+            var messages = OutboxFrame.Unpack(row.Messages).Select((m, i) => (Index: i, m.Key, m.Value)).Where(m => sent is null || !sent.Contains(m.Index)).ToList();
+            return (Row: row, Messages: messages);
+        }).ToList();
+        var records = sends.Sum(s => s.Messages.Count);
+        var delivery = new Delivery(records);
+        foreach (var (row, messages) in sends)
         {
-            producer.Produce(
-                new TopicPartition(options.Value.TopicName(row.Topic), new Partition(row.Partition)),
-                new Message<string, byte[]> { Key = key, Value = OutboxFrame.Encode(row.Seq, index, value.Span) },
-                report => delivery.Report(row.Topic, row.Partition, report));
+            var to = new TopicPartition(options.Value.TopicName(row.Topic), new Partition(row.Partition));
+            Action<DeliveryReport<string, byte[]>> reported = report => delivery.Report(row.Topic, row.Partition, report);
+            foreach (var (index, key, value) in messages)
+            {
+                producer.Produce(to, new Message<string, byte[]> { Key = key, Value = OutboxFrame.Encode(row.Seq, index, value.Span) }, reported);
+            }
         }
 
         var confirmed = await delivery.Task.WaitAsync(stoppingToken);
@@ -136,7 +132,7 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
             _alreadySent.Remove(row.Seq);
         }
 
-        return rows.Count == MaxRows || records.Count >= MaxMessages;
+        return rows.Count == MaxRows || records >= MaxMessages;
     }
 
     /// <summary>

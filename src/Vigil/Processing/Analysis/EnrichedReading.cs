@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Vigil.Domain;
+using Vigil.Domain.Log;
 using Vigil.Domain.Readings;
 
 namespace Vigil.Processing.Analysis;
@@ -14,79 +15,72 @@ public sealed record EnrichedReading(
     DateTimeOffset ObservedAt, int Spo2Scale)
 {
     /// <summary>
-    /// Reads the one message in a single forward pass over its JSON (no document is built: the analyzer decodes every
-    /// enriched reading, and a parsed document per message was a twentieth of its process's CPU).
+    /// Reads the one message in a forward pass over its JSON, the envelope's by <see cref="Envelope.ReadHeader"/> (no
+    /// document is built: the analyzer decodes every enriched reading, and a parsed document per message was a
+    /// twentieth of its process's CPU).
     /// </summary>
     public static EnrichedReading Decode(ReadOnlyMemory<byte> payload)
     {
-        var reader = new Utf8JsonReader(payload.Span);
-        Expect(ref reader, JsonTokenType.StartObject);
+        var reader = new Utf8JsonReader(payload.Span[Envelope.ReadHeader(payload.Span).Body]);
+        if (Next(ref reader) != JsonTokenType.StartObject)
+        {
+            throw new JsonException($"a readings.enriched message has {reader.TokenType} where its body belongs");
+        }
+
         string? customerId = null, patientId = null, departmentId = null, deviceId = null, id = null, typeName = null, text = null;
         double? number = null;
         DateTimeOffset? observedAt = null;
         var spo2Scale = 1;
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
-            if (!reader.ValueTextEquals("body"u8))
-            {
-                reader.Read();
-                reader.Skip();
-                continue;
-            }
-
+            var name = reader.ValueSpan;
             Next(ref reader);
-            Expect(ref reader, JsonTokenType.StartObject, alreadyRead: true);
-            while (Next(ref reader) == JsonTokenType.PropertyName)
+            if (name.SequenceEqual("customerId"u8))
             {
-                var name = reader.ValueSpan;
-                Next(ref reader);
-                if (name.SequenceEqual("customerId"u8))
+                customerId = reader.GetString();
+            }
+            else if (name.SequenceEqual("patientId"u8))
+            {
+                patientId = reader.GetString();
+            }
+            else if (name.SequenceEqual("deviceId"u8))
+            {
+                deviceId = reader.GetString();
+            }
+            else if (name.SequenceEqual("id"u8))
+            {
+                id = reader.GetString();
+            }
+            else if (name.SequenceEqual("type"u8))
+            {
+                typeName = reader.GetString();
+            }
+            else if (name.SequenceEqual("observedAt"u8))
+            {
+                observedAt = reader.GetDateTimeOffset();
+            }
+            else if (name.SequenceEqual("value"u8))
+            {
+                (number, text) = reader.TokenType switch
                 {
-                    customerId = reader.GetString();
-                }
-                else if (name.SequenceEqual("patientId"u8))
-                {
-                    patientId = reader.GetString();
-                }
-                else if (name.SequenceEqual("deviceId"u8))
-                {
-                    deviceId = reader.GetString();
-                }
-                else if (name.SequenceEqual("id"u8))
-                {
-                    id = reader.GetString();
-                }
-                else if (name.SequenceEqual("type"u8))
-                {
-                    typeName = reader.GetString();
-                }
-                else if (name.SequenceEqual("observedAt"u8))
-                {
-                    observedAt = reader.GetDateTimeOffset();
-                }
-                else if (name.SequenceEqual("value"u8))
-                {
-                    (number, text) = reader.TokenType switch
-                    {
-                        JsonTokenType.Number => (reader.GetDouble(), (string?)null),
-                        JsonTokenType.True => (1, null),
-                        JsonTokenType.False => (0, null),
-                        JsonTokenType.String => (null, reader.GetString()),
-                        _ => ((double?)null, (string?)null),
-                    };
-                }
-                else if (name.SequenceEqual("patient"u8) && reader.TokenType == JsonTokenType.StartObject)
-                {
-                    spo2Scale = ObjectProperty(ref reader, "spo2Scale"u8) is { } scale && int.TryParse(scale, out var s) && s is 1 or 2 ? s : 1;
-                }
-                else if (name.SequenceEqual("department"u8) && reader.TokenType == JsonTokenType.StartObject)
-                {
-                    departmentId = ObjectProperty(ref reader, "id"u8);
-                }
-                else
-                {
-                    reader.Skip();
-                }
+                    JsonTokenType.Number => (reader.GetDouble(), (string?)null),
+                    JsonTokenType.True => (1, null),
+                    JsonTokenType.False => (0, null),
+                    JsonTokenType.String => (null, reader.GetString()),
+                    _ => ((double?)null, (string?)null),
+                };
+            }
+            else if (name.SequenceEqual("patient"u8) && reader.TokenType == JsonTokenType.StartObject)
+            {
+                spo2Scale = ObjectProperty(ref reader, "spo2Scale"u8) is { } scale && int.TryParse(scale, out var s) && s is 1 or 2 ? s : 1;
+            }
+            else if (name.SequenceEqual("department"u8) && reader.TokenType == JsonTokenType.StartObject)
+            {
+                departmentId = ObjectProperty(ref reader, "id"u8);
+            }
+            else
+            {
+                reader.Skip();
             }
         }
 
@@ -119,14 +113,6 @@ public sealed record EnrichedReading(
 
     private static JsonTokenType Next(ref Utf8JsonReader reader) =>
         reader.Read() ? reader.TokenType : throw new JsonException("a readings.enriched message ends early");
-
-    private static void Expect(ref Utf8JsonReader reader, JsonTokenType token, bool alreadyRead = false)
-    {
-        if ((alreadyRead ? reader.TokenType : Next(ref reader)) != token)
-        {
-            throw new JsonException($"a readings.enriched message has {reader.TokenType} where {token} belongs");
-        }
-    }
 
     private static JsonException Missing(string property) => new($"a readings.enriched message has no body.{property}");
 }
