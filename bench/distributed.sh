@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Vigil's distributed end-to-end benchmark, written to its own section of docs/benchmarks.md (between the
-# bench-distributed markers). In one run, on one PostgreSQL server and one Kafka broker:
+# bench-distributed markers). In each of BENCH_DIST_ROUNDS rounds, on one PostgreSQL server and one Kafka broker:
 #
 #   reference  `Vigil.Bench pg-copy`: the readings rows the load posts, written by a plain binary COPY (1,000 rows per
 #              COPY and commit, one connection) into `readings` of a fresh database with Vigil's PostgreSQL schema.
@@ -9,8 +9,8 @@
 #              `split` (ingest,enrich,api in one process, analyze in another) and `three` (ingest,api / enrich /
 #              analyze, three processes: each role with a writer of its own). 4 clients POST 1,000-reading batches
 #              for the measured seconds, then one closing reading per patient; complete when every acknowledged reading
-#              is in the 1-minute windows and every passed window is final (read from PostgreSQL). The ratio reported is
-#              end-to-end readings/s / pg-copy rows/s (target >= 0.3).
+#              is in the 1-minute windows and every passed window is final (read from PostgreSQL). A round's ratio is
+#              end-to-end readings/s / that round's pg-copy rows/s; the verdict (target >= 0.3) is on the median round.
 #
 # The servers: PostgreSQL and Kafka answering on VIGIL_TEST_POSTGRES / VIGIL_TEST_KAFKA (default: the test servers,
 # 127.0.0.1:55432 and 127.0.0.1:59092) are used as they are; when either does not answer, scripts/test-deps/*.sh start
@@ -19,6 +19,7 @@
 # Environment (defaults in brackets):
 #   BENCH_SECONDS [20]  measured seconds per step      BENCH_WARMUP [5]   warm-up seconds before each step
 #   BENCH_DIST_TOPOLOGIES ["all split three"]  which topologies to run   BENCH_DIST_CLIENTS [4] clients
+#   BENCH_DIST_ROUNDS [3]  rounds of (COPY, then each topology); the verdict is on the median ratio of the rounds
 #   BENCH_BATCH [1000] readings per POST and rows per COPY        BENCH_PATIENTS [200] patient pool
 #   BENCH_KAFKA_CLIENT ["api.version.request=false;broker.version.fallback=0.9.0.1"] Kafka client settings
 #     (key=value;key=value) for the test broker, Kafka 0.9.0.1; "" for a newer broker
@@ -35,6 +36,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 seconds="${BENCH_SECONDS:-20}"
 warmup="${BENCH_WARMUP:-5}"
 topologies="${BENCH_DIST_TOPOLOGIES:-all split three}"
+rounds="${BENCH_DIST_ROUNDS:-3}"
 clients="${BENCH_DIST_CLIENTS:-4}"
 batch="${BENCH_BATCH:-1000}"
 patients="${BENCH_PATIENTS:-200}"
@@ -91,14 +93,9 @@ pg_version="$(psql "postgresql://$(sed -n 's/.*Username=\([^;]*\).*/\1/p' <<<"$p
   -Atc "SELECT version()" 2>/dev/null || echo unknown)"
 hidden() { sed -E "s/Password=[^;]*/Password=.../g; s#--connection-string ([^ ']+)#--connection-string '\\1'#g"; }
 
-# ---------------------------------------------------------------- reference: plain binary COPY
-log "reference: plain binary COPY, ${seconds}s (+${warmup}s warm-up), $batch rows per COPY and commit"
-run_logged "$work/pg-copy.out" bench pg-copy --connection-string "$pg_server" --seconds "$seconds" --warmup "$warmup" \
-  --batch "$batch" --patients "$patients"
-copy_line="$(result_line "$work/pg-copy.out")"
-[ -n "$copy_line" ] || die "pg-copy printed no result"
-
-# ---------------------------------------------------------------- end-to-end, one fresh database and prefix per topology
+# ---------------------------------------------------------------- rounds: a COPY, then each topology
+# Each round pairs its end-to-end runs with a COPY measured just before them, so both see the same moment of a shared
+# machine; the verdict is on the median of the rounds' ratios (a single pair varies by 10-20 % here).
 start_serve() {   # name roles connection-string prefix -> pid in serve_pid, url in serve_url, data dir in serve_data
   local name="$1" roles="$2" cs="$3" prefix="$4" port
   port="$(free_port)"
@@ -109,61 +106,71 @@ start_serve() {   # name roles connection-string prefix -> pid in serve_pid, url
     --log kafka --kafka-bootstrap "$kafka" "${kafka_args[@]}" --Kafka:Prefix "$prefix" --Vigil:Grpc:Port 0 $vigil_args >"$work/$name.log" 2>&1 &
   serve_pid=$!
   pids+=("$serve_pid")
-  commands+=("dotnet artifacts/vigil/vigil.dll serve --data-dir <fresh dir> --urls http://127.0.0.1:<free port> --roles $roles --storage postgres --connection-string '<fresh database>' --log kafka --kafka-bootstrap $kafka ${kafka_args[*]} --Kafka:Prefix <fresh prefix> $vigil_args")
+  [ "$round" -gt 1 ] || commands+=("dotnet artifacts/vigil/vigil.dll serve --data-dir <fresh dir> --urls http://127.0.0.1:<free port> --roles $roles --storage postgres --connection-string '<fresh database>' --log kafka --kafka-bootstrap $kafka ${kafka_args[*]} --Kafka:Prefix <fresh prefix> $vigil_args")
   log "vigil serve ($name, roles $roles) pid $serve_pid on $serve_url, topic prefix $prefix"
 }
 
+copy_lines=()
 e2e_lines=()
-for topology in $topologies; do
-  cs="$(bench pg-database --connection-string "$pg_server" --create vigil_bench_e2e)"
-  db="$(sed -n 's/.*Database=\([^;]*\).*/\1/p' <<<"$cs")"
-  databases+=("$db")
-  prefix="bench$(date +%s)$RANDOM."
-  case "$topology" in
-    all)
-      start_serve "dist-all" all "$cs" "$prefix"
-      front_url="$serve_url"; front_data="$serve_data"; procs=("$serve_pid") ;;
-    split)
-      start_serve "dist-front" ingest,enrich,api "$cs" "$prefix"
-      front_url="$serve_url"; front_data="$serve_data"; front_pid="$serve_pid"
-      bench wait --url "$front_url/health/ready" --timeout 120 || { tail -20 "$work/dist-front.log" >&2; die "ingest,enrich,api not ready"; }
-      start_serve "dist-analyze" analyze "$cs" "$prefix"
-      bench wait --url "$serve_url/health/ready" --timeout 120 || { tail -20 "$work/dist-analyze.log" >&2; die "analyze not ready"; }
-      procs=("$front_pid" "$serve_pid") ;;
-    three)
-      start_serve "dist-front" ingest,api "$cs" "$prefix"
-      front_url="$serve_url"; front_data="$serve_data"; front_pid="$serve_pid"
-      bench wait --url "$front_url/health/ready" --timeout 120 || { tail -20 "$work/dist-front.log" >&2; die "ingest,api not ready"; }
-      start_serve "dist-enrich" enrich "$cs" "$prefix"
-      enrich_pid="$serve_pid"
-      bench wait --url "$serve_url/health/ready" --timeout 120 || { tail -20 "$work/dist-enrich.log" >&2; die "enrich not ready"; }
-      start_serve "dist-analyze" analyze "$cs" "$prefix"
-      bench wait --url "$serve_url/health/ready" --timeout 120 || { tail -20 "$work/dist-analyze.log" >&2; die "analyze not ready"; }
-      procs=("$front_pid" "$enrich_pid" "$serve_pid") ;;
-    *) die "unknown topology '$topology' (BENCH_DIST_TOPOLOGIES: all, split, three)" ;;
-  esac
-  bench setup --url "$front_url" --data-dir "$front_data" --key-out "$work/$topology.key" --patients "$patients" \
-    || { tail -20 "$work"/dist-*.log >&2; die "setting up $topology"; }
-  log "distributed end-to-end ($topology): $clients clients, ${seconds}s (+${warmup}s warm-up, processed before the measurement)"
-  run_logged "$work/e2e-$topology.out" bench e2e-throughput --url "$front_url" --key-file "$work/$topology.key" \
-    --connection-string "$cs" --clients "$clients" --seconds "$seconds" --warmup "$warmup" --batch "$batch" --patients "$patients"
-  line="$(result_line "$work/e2e-$topology.out")"
-  [ -n "$line" ] || die "e2e-throughput ($topology) printed no result"
-  e2e_lines+=("BENCH distributed-e2e topology=$topology ${line#BENCH e2e-throughput }")
-  for pid in "${procs[@]}"; do stop_pid "$pid"; done
-  bench pg-database --connection-string "$pg_server" --drop "$db"
-  rm -rf "$work"/dist-*-data
+for round in $(seq 1 "$rounds"); do
+  log "round $round of $rounds: plain binary COPY, ${seconds}s (+${warmup}s warm-up), $batch rows per COPY and commit"
+  run_logged "$work/pg-copy-$round.out" bench pg-copy --connection-string "$pg_server" --seconds "$seconds" --warmup "$warmup" \
+    --batch "$batch" --patients "$patients"
+  copy_line="$(result_line "$work/pg-copy-$round.out")"
+  [ -n "$copy_line" ] || die "pg-copy printed no result"
+  copy_lines+=("BENCH pg-copy round=$round ${copy_line#BENCH pg-copy }")
+  for topology in $topologies; do
+    cs="$(bench pg-database --connection-string "$pg_server" --create vigil_bench_e2e)"
+    db="$(sed -n 's/.*Database=\([^;]*\).*/\1/p' <<<"$cs")"
+    databases+=("$db")
+    prefix="bench$(date +%s)$RANDOM."
+    case "$topology" in
+      all)
+        start_serve "dist-all" all "$cs" "$prefix"
+        front_url="$serve_url"; front_data="$serve_data"; procs=("$serve_pid") ;;
+      split)
+        start_serve "dist-front" ingest,enrich,api "$cs" "$prefix"
+        front_url="$serve_url"; front_data="$serve_data"; front_pid="$serve_pid"
+        bench wait --url "$front_url/health/ready" --timeout 120 || { tail -20 "$work/dist-front.log" >&2; die "ingest,enrich,api not ready"; }
+        start_serve "dist-analyze" analyze "$cs" "$prefix"
+        bench wait --url "$serve_url/health/ready" --timeout 120 || { tail -20 "$work/dist-analyze.log" >&2; die "analyze not ready"; }
+        procs=("$front_pid" "$serve_pid") ;;
+      three)
+        start_serve "dist-front" ingest,api "$cs" "$prefix"
+        front_url="$serve_url"; front_data="$serve_data"; front_pid="$serve_pid"
+        bench wait --url "$front_url/health/ready" --timeout 120 || { tail -20 "$work/dist-front.log" >&2; die "ingest,api not ready"; }
+        start_serve "dist-enrich" enrich "$cs" "$prefix"
+        enrich_pid="$serve_pid"
+        bench wait --url "$serve_url/health/ready" --timeout 120 || { tail -20 "$work/dist-enrich.log" >&2; die "enrich not ready"; }
+        start_serve "dist-analyze" analyze "$cs" "$prefix"
+        bench wait --url "$serve_url/health/ready" --timeout 120 || { tail -20 "$work/dist-analyze.log" >&2; die "analyze not ready"; }
+        procs=("$front_pid" "$enrich_pid" "$serve_pid") ;;
+      *) die "unknown topology '$topology' (BENCH_DIST_TOPOLOGIES: all, split, three)" ;;
+    esac
+    bench setup --url "$front_url" --data-dir "$front_data" --key-out "$work/$topology.key" --patients "$patients" \
+      || { tail -20 "$work"/dist-*.log >&2; die "setting up $topology"; }
+    log "distributed end-to-end ($topology): $clients clients, ${seconds}s (+${warmup}s warm-up, processed before the measurement)"
+    run_logged "$work/e2e-$topology-$round.out" bench e2e-throughput --url "$front_url" --key-file "$work/$topology.key" \
+      --connection-string "$cs" --clients "$clients" --seconds "$seconds" --warmup "$warmup" --batch "$batch" --patients "$patients"
+    line="$(result_line "$work/e2e-$topology-$round.out")"
+    [ -n "$line" ] || die "e2e-throughput ($topology) printed no result"
+    e2e_lines+=("BENCH distributed-e2e round=$round topology=$topology copy_rows_per_s=$(field "$copy_line" rows_per_s) ${line#BENCH e2e-throughput }")
+    for pid in "${procs[@]}"; do stop_pid "$pid"; done
+    bench pg-database --connection-string "$pg_server" --drop "$db"
+    rm -rf "$work"/dist-*-data
+  done
 done
 
 # ---------------------------------------------------------------- report
 load_after="$(load_average)"
-copy_rate="$(field "$copy_line" rows_per_s)"
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio_of() { ratio "$(field "$1" e2e_per_s)" "$(field "$1" copy_rows_per_s)"; }
 section="$(mktemp)"
 {
   echo "<!-- bench-distributed:begin (written by bench/distributed.sh; do not edit by hand) -->"
   echo "## Distributed end-to-end benchmark"
   echo
-  echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/distributed.sh\` (BENCH_SECONDS=$seconds, BENCH_WARMUP=$warmup)."
+  echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/distributed.sh\` (BENCH_SECONDS=$seconds, BENCH_WARMUP=$warmup, BENCH_DIST_ROUNDS=$rounds)."
   echo
   echo "### Machine"
   echo
@@ -183,9 +190,11 @@ section="$(mktemp)"
   echo "index), $(field "$copy_line" batch) rows per COPY, one transaction each, one connection, server settings as shipped"
   echo "(synchronous_commit=$(field "$copy_line" synchronous_commit), fsync=$(field "$copy_line" fsync))."
   echo
-  echo "| rows | rows/s | batch p50 ms | batch p99 ms | commit p50 ms |"
-  echo "|---|---|---|---|---|"
-  echo "| $(field "$copy_line" rows) | $(fmt "$copy_rate") | $(field "$copy_line" batch_p50_ms) | $(field "$copy_line" batch_p99_ms) | $(field "$copy_line" commit_p50_ms) |"
+  echo "| round | rows | rows/s | batch p50 ms | batch p99 ms | commit p50 ms |"
+  echo "|---|---|---|---|---|---|"
+  for l in "${copy_lines[@]}"; do
+    echo "| $(field "$l" round) | $(field "$l" rows) | $(fmt "$(field "$l" rows_per_s)") | $(field "$l" batch_p50_ms) | $(field "$l" batch_p99_ms) | $(field "$l" commit_p50_ms) |"
+  done
   echo
   echo "### End-to-end: from POST to final 1-minute windows, PostgreSQL and Kafka"
   echo
@@ -197,18 +206,29 @@ section="$(mktemp)"
   echo "one process; \`split\`: ingest,enrich,api in one process and analyze in another; \`three\`: ingest,api / enrich /"
   echo "analyze in three processes (each with a writer connection of its own); all on this machine."
   echo
-  echo "| topology | readings | ingest readings/s | end-to-end readings/s | end-to-end / pg-copy | target >= 0.3 | end-to-end / ingest | drain after the last 202 s | POST p50 / p99 ms |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "$rounds rounds; each round measures the COPY, then each topology, and each end-to-end rate is divided by its own"
+  echo "round's COPY rate. The verdict is on the median of a topology's rounds."
+  echo
+  echo "| topology | end-to-end / pg-copy per round | median | target >= 0.3 |"
+  echo "|---|---|---|---|"
+  for topology in $topologies; do
+    ratios=()
+    for l in "${e2e_lines[@]}"; do [ "$(field "$l" topology)" = "$topology" ] && ratios+=("$(ratio_of "$l")"); done
+    m="$(printf '%s\n' "${ratios[@]}" | median)"
+    echo "| $topology | ${ratios[*]} | **$m** | $(verdict "$m" 0.3) |"
+  done
+  echo
+  echo "| round | topology | readings | ingest readings/s | end-to-end readings/s | pg-copy rows/s | end-to-end / pg-copy | end-to-end / ingest | drain after the last 202 s | POST p50 / p99 ms |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for l in "${e2e_lines[@]}"; do
-    r="$(ratio "$(field "$l" e2e_per_s)" "$copy_rate")"
-    echo "| $(field "$l" topology) | $(field "$l" readings) | $(fmt "$(field "$l" ingest_per_s)") | $(fmt "$(field "$l" e2e_per_s)") | $r | $(verdict "$r" 0.3) | $(field "$l" ratio) | $(field "$l" drain_s) | $(field "$l" post_p50_ms) / $(field "$l" post_p99_ms) |"
+    echo "| $(field "$l" round) | $(field "$l" topology) | $(field "$l" readings) | $(fmt "$(field "$l" ingest_per_s)") | $(fmt "$(field "$l" e2e_per_s)") | $(fmt "$(field "$l" copy_rows_per_s)") | $(ratio_of "$l") | $(field "$l" ratio) | $(field "$l" drain_s) | $(field "$l" post_p50_ms) / $(field "$l" post_p99_ms) |"
   done
   echo
   echo "Where processing stood when the last 202 came (messages each group had still to commit: the relay's confirmed"
   echo "Kafka offsets in relay_positions minus the group's consumer_offsets; outbox = rows not yet relayed to Kafka):"
   echo
   for l in "${e2e_lines[@]}"; do
-    echo "- $(field "$l" topology): processing reflected $(fmt "$(field "$l" processed_during_ingest_per_s)") readings/s while the clients"
+    echo "- round $(field "$l" round), $(field "$l" topology): processing reflected $(fmt "$(field "$l" processed_during_ingest_per_s)") readings/s while the clients"
     echo "  posted and $(fmt "$(field "$l" processed_during_drain_per_s)") readings/s in the drain; $(field "$l" lag_at_ingest_end) readings acknowledged but not in"
     echo "  the windows at the last 202 (at most $(field "$l" max_lag)); $(field "$l" group_lag_at_ingest_end | sed 's/,/, /g; s/:/ /g')."
   done
@@ -216,14 +236,13 @@ section="$(mktemp)"
   echo "### Raw results"
   echo
   echo '```'
-  echo "$copy_line"
-  printf '%s\n' "${e2e_lines[@]}"
+  printf '%s\n' "${copy_lines[@]}" "${e2e_lines[@]}"
   echo '```'
   echo
   echo "### Commands"
   echo
   echo '```'
-  echo "BENCH_SECONDS=$seconds BENCH_WARMUP=$warmup BENCH_DIST_TOPOLOGIES=\"$topologies\" bench/distributed.sh"
+  echo "BENCH_SECONDS=$seconds BENCH_WARMUP=$warmup BENCH_DIST_ROUNDS=$rounds BENCH_DIST_TOPOLOGIES=\"$topologies\" bench/distributed.sh"
   echo "dotnet artifacts/bench/Vigil.Bench.dll pg-database --connection-string '<server>' --create vigil_bench_e2e   # one per topology, dropped afterwards"
   echo "dotnet artifacts/bench/Vigil.Bench.dll setup --url <vigil url> --data-dir <dir> --key-out <key file> --patients $patients"
   print_commands | hidden | sed -E 's#http://127\.0\.0\.1:[0-9]+#<vigil url>#g; s#Database=vigil_bench_e2e_[0-9a-f]+#Database=<fresh database>#g'
