@@ -22,7 +22,7 @@ internal sealed class KafkaConsumer : ILogConsumer
     private readonly NpgsqlDataSource _db;
     private readonly KafkaOptions _options;
     private readonly string _group;
-    private readonly IConsumer<string, byte[]> _consumer;
+    private readonly IConsumer<string, byte[]?> _consumer;
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Topic, int Partition), string> _owned = [];        // partition -> ownership token
     private readonly Dictionary<(string Topic, int Partition), long> _committed = [];      // stored positions known here
@@ -46,8 +46,12 @@ internal sealed class KafkaConsumer : ILogConsumer
             GroupId = options.GroupName(group),
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
+            // Vigil reads a record's topic, partition, offset, key and value only: the client need not build header
+            // and timestamp objects for every record (the envelope carries Vigil's metadata).
+            ConsumeResultFields = "topic",
         };
-        _consumer = new ConsumerBuilder<string, byte[]>(config)
+        _consumer = new ConsumerBuilder<string, byte[]?>(config)
+            .SetValueDeserializer(EnvelopeDeserializer.Instance)
             .SetPartitionsAssignedHandler((_, partitions) => Assigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => Revoked(partitions))
             .Build();
@@ -276,7 +280,7 @@ internal sealed class KafkaConsumer : ILogConsumer
     /// One consume call. An error the client will get over by itself (a topic not created yet, a broker moving) is
     /// logged by librdkafka and passed over; a fatal one ends the member.
     /// </summary>
-    private ConsumeResult<string, byte[]>? Consume(TimeSpan? timeout, CancellationToken cancellationToken)
+    private ConsumeResult<string, byte[]?>? Consume(TimeSpan? timeout, CancellationToken cancellationToken)
     {
         try
         {
@@ -288,9 +292,9 @@ internal sealed class KafkaConsumer : ILogConsumer
         }
     }
 
-    private void Buffer(ConsumeResult<string, byte[]>? record)
+    private void Buffer(ConsumeResult<string, byte[]?>? record)
     {
-        if (record is null || record.IsPartitionEOF || !OutboxFrame.TryDecode(record.Message.Value, out _, out _, out var envelope))
+        if (record is null || record.IsPartitionEOF || record.Message.Value is not { } envelope)
         {
             return;
         }
@@ -308,7 +312,7 @@ internal sealed class KafkaConsumer : ILogConsumer
                 _buffered[key] = queue = new Queue<ConsumedMessage>();
             }
 
-            queue.Enqueue(new ConsumedMessage(key.Item1, key.Item2, record.Offset.Value, record.Message.Key, envelope.ToArray()));
+            queue.Enqueue(new ConsumedMessage(key.Item1, key.Item2, record.Offset.Value, record.Message.Key, envelope));
         }
     }
 
@@ -387,5 +391,17 @@ internal sealed class KafkaConsumer : ILogConsumer
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// A record's envelope, copied once out of the client's buffer without the outbox frame's header; null for a value
+    /// Vigil did not write (another producer's), which the member passes over.
+    /// </summary>
+    private sealed class EnvelopeDeserializer : IDeserializer<byte[]?>
+    {
+        public static readonly EnvelopeDeserializer Instance = new();
+
+        public byte[]? Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context) =>
+            !isNull && OutboxFrame.TryDecode(data, out _, out _, out var envelope) ? envelope.ToArray() : null;
     }
 }

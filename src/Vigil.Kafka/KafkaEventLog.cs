@@ -78,5 +78,8 @@ public sealed class KafkaEventLog(NpgsqlDataSource db, IOptions<KafkaOptions> ka
             // would be written again, and without an idempotent producer (Kafka 0.9 has none) Kafka cannot tell. The
             // relay fails the batch instead, and its successor reads the partitions back to see what arrived.
             MessageSendMaxRetries = 0,
+            // A delivery report's partition, offset and error are all the relay reads: no header, timestamp or status
+            // objects per record.
+            DeliveryReportFields = "none",
         };
 }

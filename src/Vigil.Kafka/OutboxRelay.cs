@@ -32,17 +32,7 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
     /// <summary>Records of rows still in the outbox that a predecessor sent (found by recovery): skipped when relayed.</summary>
     private readonly Dictionary<long, HashSet<int>> _alreadySent = [];
 
-    // A class with setters: Dapper maps a positional record only when every column's type matches exactly.
-    private sealed class Row
-    {
-        public long Seq { get; set; }
-
-        public string Topic { get; set; } = "";
-
-        public int Partition { get; set; }
-
-        public byte[] Messages { get; set; } = [];
-    }
+    private sealed record Row(long Seq, string Topic, int Partition, byte[] Messages);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -92,15 +82,7 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
     private async Task<bool> RelayBatchAsync(IProducer<string, byte[]> producer, CancellationToken stoppingToken)
     {
         await using var connection = await db.OpenConnectionAsync(stoppingToken);
-        // The oldest rows, at most MaxRows, and no further row once MaxMessages messages are taken.
-        var rows = (await connection.QueryAsync<Row>(new CommandDefinition(
-            """
-            SELECT seq, topic, partition, messages FROM (
-                SELECT seq, topic, partition, messages, SUM(count) OVER (ORDER BY seq) - count AS before
-                FROM outbox ORDER BY seq LIMIT @MaxRows) AS r
-            WHERE before < @MaxMessages
-            ORDER BY seq
-            """, new { MaxRows, MaxMessages }, cancellationToken: stoppingToken))).AsList();
+        var rows = await OldestRowsAsync(connection, stoppingToken);
         if (rows.Count == 0)
         {
             return false;
@@ -133,6 +115,33 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
         }
 
         return rows.Count == MaxRows || records >= MaxMessages;
+    }
+
+    /// <summary>
+    /// The oldest rows, at most MaxRows, and no further row once MaxMessages messages are taken. Read sequentially: a
+    /// row's packed messages (tens of kilobytes) go straight into their array instead of through a buffer of the
+    /// row's size that the driver would allocate for every row larger than its read buffer.
+    /// </summary>
+    private static async Task<List<Row>> OldestRowsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT seq, topic, partition, messages FROM (
+                SELECT seq, topic, partition, messages, SUM(count) OVER (ORDER BY seq) - count AS before
+                FROM outbox ORDER BY seq LIMIT @max_rows) AS r
+            WHERE before < @max_messages
+            ORDER BY seq
+            """, connection);
+        command.Parameters.AddWithValue("max_rows", MaxRows);
+        command.Parameters.AddWithValue("max_messages", (long)MaxMessages);
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
+        var rows = new List<Row>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new Row(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), await reader.GetFieldValueAsync<byte[]>(3, cancellationToken)));
+        }
+
+        return rows;
     }
 
     /// <summary>

@@ -112,8 +112,15 @@ public sealed class PatientWindows(string patientId, WindowOptions? options = nu
         WindowUpdate[] updates = [];
         if (reading.Type.Kind == ValueKind.Quantity)
         {
-            updates = [.. WindowSize.All.Select(size => Update(reading, size))];
-            if (updates.Any(u => u.LateCorrection))
+            updates = new WindowUpdate[WindowSize.All.Count];
+            var late = false;
+            for (var i = 0; i < updates.Length; i++)
+            {
+                updates[i] = Update(reading, WindowSize.All[i]);
+                late |= updates[i].LateCorrection;
+            }
+
+            if (late)
             {
                 LateCorrections++;
             }
@@ -149,13 +156,15 @@ public sealed class PatientWindows(string patientId, WindowOptions? options = nu
         }
 
         Evict();
-        return
-        [
-            .. closed
-                .OrderBy(a => a.End)
-                .ThenBy(a => a.Size.Micros)
-                .ThenBy(a => a.Type.Name, StringComparer.Ordinal),
-        ];
+        if (closed.Count > 1)
+        {
+            closed.Sort(static (a, b) =>
+                a.End != b.End ? a.End.CompareTo(b.End)
+                : a.Size.Micros != b.Size.Micros ? a.Size.Micros.CompareTo(b.Size.Micros)
+                : string.CompareOrdinal(a.Type.Name, b.Type.Name));
+        }
+
+        return closed;
     }
 
     private WindowUpdate Update(Reading reading, WindowSize size)
@@ -167,7 +176,7 @@ public sealed class PatientWindows(string patientId, WindowOptions? options = nu
         if (windows.TryGetValue(key, out var current))
         {
             // A window the watermark passed but Advance has not reported yet stays open, so it is still reported.
-            var updated = current.Add(reading) with { Final = late };
+            var updated = current.Add(reading, late);
             windows[key] = updated;
             return new WindowUpdate(updated, late, MergeIntoStored: false);
         }

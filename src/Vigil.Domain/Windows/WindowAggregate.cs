@@ -47,7 +47,32 @@ public sealed record WindowAggregate(
     }
 
     /// <summary>This aggregate with <paramref name="reading"/> added; the reading must fall in the same window.</summary>
-    public WindowAggregate Add(Reading reading) => Merge(Of(reading, Size, Final));
+    public WindowAggregate Add(Reading reading) => Add(reading, Final);
+
+    /// <summary>
+    /// This aggregate with <paramref name="reading"/> added and flagged <paramref name="final"/>: as merging the
+    /// reading's own aggregate (<see cref="Merge"/>), in one step, since the analyzer adds every reading to three windows.
+    /// </summary>
+    public WindowAggregate Add(Reading reading, bool final)
+    {
+        var value = QuantityOf(reading);
+        if (reading.PatientId != PatientId || reading.Type.Name != Type.Name || !Window.Contains(reading.ObservedAt))
+        {
+            throw new ArgumentException($"cannot add reading {reading.Id} ({reading.PatientId}/{reading.Type} at {reading.ObservedAt:O}) to {Describe()}", nameof(reading));
+        }
+
+        var isLast = reading.ObservedAt >= LastAt;
+        return this with
+        {
+            Count = Count + 1,
+            Sum = Sum + value,
+            Min = Math.Min(Min, value),
+            Max = Math.Max(Max, value),
+            Last = isLast ? value : Last,
+            LastAt = isLast ? reading.ObservedAt : LastAt,
+            Final = final,
+        };
+    }
 
     /// <summary>
     /// This aggregate with <paramref name="later"/> (readings of the same window that arrived after this one's)
