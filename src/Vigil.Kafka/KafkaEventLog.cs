@@ -21,6 +21,9 @@ public sealed class KafkaEventLog(NpgsqlDataSource db, IOptions<KafkaOptions> ka
     /// <summary>The channel the relay listens on; notifications are delivered only when the appending transaction commits.</summary>
     public const string Channel = "vigil_outbox";
 
+    /// <summary>The packed size at which a partition's messages continue in a new outbox row (below the large-object heap's 85,000 bytes).</summary>
+    internal const int MaxRowBytes = 64 * 1024;
+
     private readonly int _partitions = log.Value.Partitions;
 
     public int PartitionCount(string topic) => _partitions;
@@ -32,20 +35,23 @@ public sealed class KafkaEventLog(NpgsqlDataSource db, IOptions<KafkaOptions> ka
             return;
         }
 
-        // One row per partition the append touches, its messages packed in the order they were appended.
+        // One row per partition the append touches, its messages packed in the order they were appended; a partition
+        // whose messages pack to more than MaxRowBytes continues in another row (rows relay in order), so neither the
+        // packing nor the relay's read of a row is an array on the large-object heap.
         var rows = new List<(string Topic, int Partition, List<(string Key, byte[] Value)> Messages)>();
-        var rowOf = new Dictionary<(string, int), int>();
+        var rowOf = new Dictionary<(string, int), (int Row, int Bytes)>();
         foreach (var m in messages)
         {
             var partition = KeyPartitioner.PartitionFor(m.Key, _partitions);
-            if (!rowOf.TryGetValue((m.Topic, partition), out var row))
+            var bytes = OutboxFrame.PackedLength(m.Key, m.Payload);
+            if (!rowOf.TryGetValue((m.Topic, partition), out var open) || (open.Bytes + bytes > MaxRowBytes && open.Bytes > 0))
             {
-                row = rows.Count;
-                rowOf.Add((m.Topic, partition), row);
+                open = (rows.Count, 0);
                 rows.Add((m.Topic, partition, []));
             }
 
-            rows[row].Messages.Add((m.Key, m.Payload));
+            rows[open.Row].Messages.Add((m.Key, m.Payload));
+            rowOf[(m.Topic, partition)] = (open.Row, open.Bytes + bytes);
         }
 
         var topics = rows.Select(r => r.Topic).ToArray();

@@ -70,7 +70,7 @@ public static class OutboxFrame
         var length = 0;
         foreach (var (key, value) in messages)
         {
-            length += 8 + Encoding.UTF8.GetByteCount(key) + value.Length;
+            length += PackedLength(key, value);
         }
 
         var packed = new byte[length];
@@ -87,6 +87,9 @@ public static class OutboxFrame
 
         return packed;
     }
+
+    /// <summary>The bytes one message takes in a packed row.</summary>
+    public static int PackedLength(string key, byte[] value) => 8 + Encoding.UTF8.GetByteCount(key) + value.Length;
 
     /// <summary>The messages of a packed row, in order; a row that does not parse is an <see cref="InvalidDataException"/>.</summary>
     public static List<(string Key, ReadOnlyMemory<byte> Value)> Unpack(ReadOnlyMemory<byte> packed)

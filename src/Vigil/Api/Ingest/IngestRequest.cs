@@ -28,21 +28,24 @@ public static class IngestRequest
         where TItem : class
     {
         var caller = Caller.From(http.User);
-        var body = await RequestBody.ReadAsync(http.Request, options.MaxBodyBytes, cancellationToken);
         var errors = new List<FieldError>();
         List<TInput> inputs;
         bool isArray;
-        try
+        using (var body = await RequestBody.ReadPooledAsync(http.Request, options.MaxBodyBytes, cancellationToken))
         {
-            (inputs, isArray) = parse(body, options.MaxBatchItems, errors);
-        }
-        catch (MalformedJsonException e)
-        {
-            return Problems.Malformed(e.Message);
-        }
-        catch (TooManyItemsException e)
-        {
-            return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Request too large", e.Message);
+            try
+            {
+                // The parser reads a span and keeps no part of it: the inputs own their strings and values.
+                (inputs, isArray) = parse(body.Span, options.MaxBatchItems, errors);
+            }
+            catch (MalformedJsonException e)
+            {
+                return Problems.Malformed(e.Message);
+            }
+            catch (TooManyItemsException e)
+            {
+                return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Request too large", e.Message);
+            }
         }
 
         var items = new List<TItem>(inputs.Count);

@@ -5,7 +5,17 @@ namespace Vigil.Api.Ingest;
 /// <summary>Reads a whole request body up to a size limit, refusing larger ones with 413 before reading them.</summary>
 public static class RequestBody
 {
-    public static async Task<byte[]> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    public static Task<byte[]> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken) =>
+        ReadAsync(request, maxBytes, static body => body.ToArray(), cancellationToken);
+
+    /// <summary>
+    /// The body in an array of the shared pool, for a caller that is done with it before it disposes it: an ingest
+    /// batch of 1,000 readings is about 150 KB, which would otherwise be a new large-object-heap array per request.
+    /// </summary>
+    public static Task<PooledBody> ReadPooledAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken) =>
+        ReadAsync(request, maxBytes, PooledBody.Copy, cancellationToken);
+
+    private static async Task<T> ReadAsync<T>(HttpRequest request, long maxBytes, Func<ReadOnlySequence<byte>, T> take, CancellationToken cancellationToken)
     {
         if (request.ContentType is { } type && !IsJson(type))
         {
@@ -30,9 +40,9 @@ public static class RequestBody
 
             if (result.IsCompleted)
             {
-                var bytes = buffer.ToArray();
+                var body = take(buffer);
                 reader.AdvanceTo(buffer.End);
-                return bytes;
+                return body;
             }
 
             reader.AdvanceTo(buffer.Start, buffer.End);
@@ -48,4 +58,30 @@ public static class RequestBody
 
     private static BadHttpRequestException TooLarge(long maxBytes) =>
         new($"The body is larger than {maxBytes / (1024 * 1024)} MiB; split it into several requests.", StatusCodes.Status413PayloadTooLarge);
+
+    /// <summary>A request body in a pooled array; disposing it returns the array to the pool.</summary>
+    public sealed class PooledBody : IDisposable
+    {
+        private byte[]? _array;
+        private readonly int _length;
+
+        private PooledBody(byte[] array, int length) => (_array, _length) = (array, length);
+
+        public ReadOnlySpan<byte> Span => (_array ?? throw new ObjectDisposedException(nameof(PooledBody))).AsSpan(0, _length);
+
+        internal static PooledBody Copy(ReadOnlySequence<byte> body)
+        {
+            var array = ArrayPool<byte>.Shared.Rent((int)body.Length);
+            body.CopyTo(array);
+            return new PooledBody(array, (int)body.Length);
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _array, null) is { } array)
+            {
+                ArrayPool<byte>.Shared.Return(array);
+            }
+        }
+    }
 }

@@ -23,11 +23,15 @@ public sealed class WindowAggregator(IOptions<AnalysisOptions> options)
 {
     private readonly WindowOptions _options = new(options.Value.AllowedLateness, WindowOptions.Default.Retention);
     private readonly Dictionary<(string CustomerId, string PatientId), PatientWindows> _patients = [];
+    private readonly Dictionary<(string CustomerId, string PatientId, string Type, string Size, DateTimeOffset Start), WindowAggregate> _changed = [];
 
     public void Apply(WriteContext ctx, IReadOnlyList<EnrichedReading> readings)
     {
         var patients = new Dictionary<(string CustomerId, string PatientId), PatientWindows>();
-        var changed = new Dictionary<(string CustomerId, string PatientId, string Type, string Size, DateTimeOffset Start), WindowAggregate>();
+        // Reused from batch to batch (Apply runs on the writer thread only): a batch can change thousands of windows,
+        // and a dictionary of that size is an array on the large-object heap.
+        var changed = _changed;
+        changed.Clear();
         foreach (var r in readings)
         {
             var (customerId, patientId) = (r.CustomerId, r.PatientId);
