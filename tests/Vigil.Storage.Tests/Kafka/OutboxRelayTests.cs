@@ -24,14 +24,8 @@ public sealed class OutboxRelayTests(PostgresServer postgres, KafkaServer kafka)
         await using var database = await PostgresTestDatabase.CreateAsync(postgres);
         await using var db = new PostgresDatabase(database.ConnectionString);
         db.Migrate();
-        var client = kafka.ClientConfig;
-        var options = new KafkaOptions
-        {
-            Bootstrap = client.BootstrapServers,
-            Prefix = $"r{Guid.NewGuid():N}"[..13] + ".",
-            Config = client.Where(c => c.Key != "bootstrap.servers").ToDictionary(c => c.Key, c => c.Value),
-        };
-        var log = new KafkaEventLog(db.DataSource, Options.Create(options), Options.Create(new EventLogOptions { Partitions = 12 }));
+        var options = NewOptions();
+        var log = Log(db, options);
         await using (var writer = new GroupCommitter(db.OpenWriter, TimeProvider.System, NullLogger<GroupCommitter>.Instance))
         {
             await writer.WriteAsync(ctx => log.Append(ctx, Enumerable.Range(0, 6).Select(i => Message($"patient-{i % 3}", i)).ToList()), timeout.Token);
@@ -56,18 +50,7 @@ public sealed class OutboxRelayTests(PostgresServer postgres, KafkaServer kafka)
             }
         }
 
-        using var relay = new OutboxRelay(db.DataSource, Options.Create(options), NullLogger<OutboxRelay>.Instance);
-        await relay.StartAsync(timeout.Token);
-        await using (var connection = await db.OpenAsync(timeout.Token))
-        {
-            // Waits on the outcome, bounded by the test's timeout.
-            while (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox") > 0)
-            {
-                await Task.Delay(50, timeout.Token);
-            }
-        }
-
-        await relay.StopAsync(timeout.Token);
+        await RelayEverythingAsync(db, options, timeout.Token);
 
         var records = ReadAll(options, "events", timeout.Token);
         records.Count.ShouldBe(6, "each appended message is in Kafka exactly once");
@@ -78,8 +61,82 @@ public sealed class OutboxRelayTests(PostgresServer postgres, KafkaServer kafka)
         }
     }
 
-    private static LogMessage Message(string key, int n) =>
-        new(Topics.Events, key, Envelope.Encode($"m{n}", "test", key, DateTimeOffset.UnixEpoch, null, n, static (w, i) => w.WriteNumberValue(i)));
+    [Fact]
+    public async Task A_partitions_messages_past_64_KiB_continue_in_further_rows_and_reach_Kafka_in_order()
+    {
+        using var timeout = TestTimeout.Start();
+        await using var database = await PostgresTestDatabase.CreateAsync(postgres);
+        await using var db = new PostgresDatabase(database.ConnectionString);
+        db.Migrate();
+        var options = NewOptions();
+        var log = Log(db, options);
+        // 200 messages of about 1.5 KB for one patient: about 300 KB in one append, to one partition.
+        var padding = new string('x', 1_500);
+        await using (var writer = new GroupCommitter(db.OpenWriter, TimeProvider.System, NullLogger<GroupCommitter>.Instance))
+        {
+            await writer.WriteAsync(ctx => log.Append(ctx, Enumerable.Range(0, 200).Select(i => Message("patient-big", i, padding)).ToList()), timeout.Token);
+        }
+
+        await using (var connection = await db.OpenAsync(timeout.Token))
+        {
+            var rows = (await connection.QueryAsync<(long Seq, int Partition, int Count, byte[] Messages)>(
+                "SELECT seq, partition, count, messages FROM outbox ORDER BY seq")).ToList();
+            rows.Count.ShouldBeGreaterThanOrEqualTo(4, "300 KB of messages need at least five rows of at most 64 KiB");
+            rows.Select(r => r.Partition).Distinct().Count().ShouldBe(1);
+            rows.ShouldAllBe(r => r.Messages.Length <= KafkaEventLog.MaxRowBytes && r.Count == OutboxFrame.Unpack(r.Messages).Count);
+            rows.Sum(r => r.Count).ShouldBe(200);
+        }
+
+        await RelayEverythingAsync(db, options, timeout.Token);
+
+        var records = ReadAll(options, "events", timeout.Token);
+        records.Select(r => r.N).ShouldBe(Enumerable.Range(0, 200), "every message once, in the order appended, across rows");
+    }
+
+    private KafkaOptions NewOptions()
+    {
+        var client = kafka.ClientConfig;
+        return new KafkaOptions
+        {
+            Bootstrap = client.BootstrapServers,
+            Prefix = $"r{Guid.NewGuid():N}"[..13] + ".",
+            Config = client.Where(c => c.Key != "bootstrap.servers").ToDictionary(c => c.Key, c => c.Value),
+        };
+    }
+
+    private static KafkaEventLog Log(PostgresDatabase db, KafkaOptions options) =>
+        new(db.DataSource, Options.Create(options), Options.Create(new EventLogOptions { Partitions = 12 }));
+
+    /// <summary>Runs a relay until the outbox is empty (bounded by the test's timeout).</summary>
+    private static async Task RelayEverythingAsync(PostgresDatabase db, KafkaOptions options, CancellationToken cancellationToken)
+    {
+        using var relay = new OutboxRelay(db.DataSource, Options.Create(options), NullLogger<OutboxRelay>.Instance);
+        await relay.StartAsync(cancellationToken);
+        await using (var connection = await db.OpenAsync(cancellationToken))
+        {
+            while (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox") > 0)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+
+        await relay.StopAsync(cancellationToken);
+    }
+
+    private static LogMessage Message(string key, int n, string? padding = null) =>
+        new(Topics.Events, key, Envelope.Encode($"m{n}", "test", key, DateTimeOffset.UnixEpoch, null, (n, padding), static (w, s) =>
+        {
+            if (s.padding is null)
+            {
+                w.WriteNumberValue(s.n);
+                return;
+            }
+
+            w.WriteStartObject();
+            w.WriteNumber("n", s.n);
+            w.WriteString("padding", s.padding);
+            w.WriteEndObject();
+        }));
 
     /// <summary>Every record of the topic's partitions, up to each partition's end.</summary>
     private static List<(string Key, long Seq, int Index, int N)> ReadAll(KafkaOptions options, string topic, CancellationToken cancellationToken)
@@ -106,7 +163,8 @@ public sealed class OutboxRelayTests(PostgresServer postgres, KafkaServer kafka)
                 }
 
                 OutboxFrame.TryDecode(record.Message.Value, out var seq, out var index, out var envelope).ShouldBeTrue();
-                records.Add((record.Message.Key, seq, index, Envelope.Decode(envelope).Body.GetInt32()));
+                var body = Envelope.Decode(envelope).Body;
+                records.Add((record.Message.Key, seq, index, body.ValueKind == System.Text.Json.JsonValueKind.Number ? body.GetInt32() : body.GetProperty("n").GetInt32()));
             }
 
             consumer.Unassign();
