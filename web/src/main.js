@@ -1,0 +1,119 @@
+import { api, session, ApiError } from "./api.js";
+import { h, clear } from "./dom.js";
+import * as live from "./live.js";
+import { wardView } from "./views/ward.js";
+import { patientView } from "./views/patient.js";
+import { alertsView } from "./views/alerts.js";
+import { configView } from "./views/config.js";
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+const signOut = document.getElementById("sign-out");
+const liveStatus = document.getElementById("live-status");
+let teardown = null;
+
+const STATUS_TEXT = { live: "Live", connecting: "Connecting…", offline: "Offline – reconnecting", off: "" };
+live.on("status", (state) => {
+  liveStatus.textContent = STATUS_TEXT[state] ?? "";
+  liveStatus.dataset.state = state;
+});
+
+function signInView() {
+  nav.hidden = true;
+  signOut.hidden = true;
+  const error = h("p", { id: "sign-in-error", class: "error", role: "alert" });
+  const input = h("input", {
+    id: "api-key", name: "apiKey", type: "password", autocomplete: "current-password", required: true,
+    "aria-describedby": "api-key-help sign-in-error",
+  });
+  const form = h("form", { class: "card sign-in", "aria-labelledby": "sign-in-title" },
+    h("h1", { id: "sign-in-title" }, "Sign in to Vigil"),
+    h("label", { for: "api-key" }, "API key"),
+    input,
+    h("p", { id: "api-key-help", class: "hint" }, "Your key is kept in this browser tab only and forgotten when the tab closes."),
+    h("button", { type: "submit" }, "Sign in"),
+    error);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    try {
+      session.info = await api("/api/v1/dashboard/session", { key: input.value.trim() });
+      session.key = input.value.trim();
+      location.hash = "#/ward";
+      route();
+    } catch (e) {
+      error.textContent = e instanceof ApiError && (e.status === 401 || e.status === 403)
+        ? "That key was not accepted: it is unknown, revoked, or not a customer's key."
+        : `Sign-in failed: ${e.message}`;
+      input.focus();
+    }
+  });
+  clear(main).append(form);
+  input.focus();
+}
+
+async function ensureSession() {
+  if (!session.key) return false;
+  if (session.info) return true;
+  try {
+    session.info = await api("/api/v1/dashboard/session");
+    return true;
+  } catch {
+    session.key = null;
+    return false;
+  }
+}
+
+const routes = [
+  [/^#\/ward(?:\/([^/]+))?$/, (m) => wardView(main, m[1] ? decodeURIComponent(m[1]) : null)],
+  [/^#\/patient\/([^/]+)$/, (m) => patientView(main, decodeURIComponent(m[1]))],
+  [/^#\/alerts$/, () => alertsView(main)],
+  [/^#\/config$/, () => configView(main)],
+];
+
+async function route() {
+  if (teardown) { teardown(); teardown = null; }
+  if (!(await ensureSession())) {
+    live.stop();
+    signInView();
+    return;
+  }
+  nav.hidden = false;
+  signOut.hidden = false;
+  const hash = location.hash || "#/ward";
+  const match = routes.map(([re, view]) => [hash.match(re), view]).find(([m]) => m);
+  for (const link of nav.querySelectorAll("a")) {
+    const current = hash.startsWith(`#/${link.dataset.route}`) || (link.dataset.route === "ward" && hash.startsWith("#/patient"));
+    if (current) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  clear(main);
+  if (!match) {
+    location.hash = "#/ward";
+    return;
+  }
+  teardown = (await match[1](match[0])) ?? null;
+  // Focus the new view's heading so keyboard and screen-reader users land on it.
+  const heading = main.querySelector("h1");
+  if (heading) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
+  live.ensure();
+}
+
+signOut.addEventListener("click", () => {
+  session.key = null;
+  session.info = null;
+  live.stop();
+  location.hash = "";
+  route();
+});
+window.addEventListener("vigil:unauthorized", () => {
+  session.key = null;
+  session.info = null;
+  live.stop();
+  route();
+});
+window.addEventListener("hashchange", route);
+route();
