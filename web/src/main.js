@@ -39,8 +39,8 @@ function signInView() {
     try {
       session.info = await api("/api/v1/dashboard/session", { key: input.value.trim() });
       session.key = input.value.trim();
-      location.hash = "#/ward";
-      route();
+      if (location.hash === "#/ward") route();
+      else location.hash = "#/ward";
     } catch (e) {
       error.textContent = e instanceof ApiError && (e.status === 401 || e.status === 403)
         ? "That key was not accepted: it is unknown, revoked, or not a customer's key."
@@ -65,15 +65,22 @@ async function ensureSession() {
 }
 
 const routes = [
-  [/^#\/ward(?:\/([^/]+))?$/, (m) => wardView(main, m[1] ? decodeURIComponent(m[1]) : null)],
-  [/^#\/patient\/([^/]+)$/, (m) => patientView(main, decodeURIComponent(m[1]))],
-  [/^#\/alerts$/, () => alertsView(main)],
-  [/^#\/config$/, () => configView(main)],
+  [/^#\/ward(?:\/([^/]+))?$/, (el, m) => wardView(el, m[1] ? decodeURIComponent(m[1]) : null)],
+  [/^#\/patient\/([^/]+)$/, (el, m) => patientView(el, decodeURIComponent(m[1]))],
+  [/^#\/alerts$/, (el) => alertsView(el)],
+  [/^#\/config$/, (el) => configView(el)],
 ];
 
+// Routes may overlap (a hash change while a view still loads): only the latest one renders, each into a container
+// of its own, and a superseded view is torn down as soon as it finishes loading.
+let generation = 0;
+
 async function route() {
+  const mine = ++generation;
   if (teardown) { teardown(); teardown = null; }
-  if (!(await ensureSession())) {
+  const signedIn = await ensureSession();
+  if (mine !== generation) return;
+  if (!signedIn) {
     live.stop();
     signInView();
     return;
@@ -87,14 +94,26 @@ async function route() {
     if (current) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  clear(main);
   if (!match) {
     location.hash = "#/ward";
     return;
   }
-  teardown = (await match[1](match[0])) ?? null;
+  const container = h("div", { class: "view" });
+  clear(main).append(container);
+  let done;
+  try {
+    done = (await match[1](container, match[0])) ?? null;
+  } catch (e) {
+    if (mine === generation) container.append(h("p", { class: "error", role: "alert" }, `This view could not be loaded: ${e.message}`));
+    return;
+  }
+  if (mine !== generation) {
+    if (done) done();
+    return;
+  }
+  teardown = done;
   // Focus the new view's heading so keyboard and screen-reader users land on it.
-  const heading = main.querySelector("h1");
+  const heading = container.querySelector("h1");
   if (heading) {
     heading.setAttribute("tabindex", "-1");
     heading.focus();

@@ -19,9 +19,9 @@ public sealed class WardTiles(IDatabase db)
     {
         await using var c = db.Open();
         var ids = (await c.QueryAsync<string>(new CommandDefinition(
-            """
+            $"""
             SELECT id FROM patients
-            WHERE customer_id = @customerId AND status = 'active' AND (@departmentId IS NULL OR department_id = @departmentId)
+            WHERE customer_id = @customerId AND status = 'active' {(departmentId is null ? "" : "AND department_id = @departmentId")}
             ORDER BY name, id LIMIT @limit
             """,
             new { customerId, departmentId, limit = MaxPatients }, cancellationToken: cancellationToken))).AsList();
@@ -39,30 +39,30 @@ public sealed class WardTiles(IDatabase db)
         }
 
         await using var c = db.Open();
-        var args = new { customerId, ids = patientIds, types = WardTile.VitalTypes };
+        var args = new { customerId, ids = patientIds.ToArray(), types = WardTile.VitalTypes.ToArray() };
         var patients = await c.QueryAsync<PatientRow>(new CommandDefinition(
-            "SELECT id, name, mrn, department_id AS DepartmentId, status FROM patients WHERE customer_id = @customerId AND id IN @ids",
+            $"SELECT id, name, mrn, department_id AS DepartmentId, status FROM patients WHERE customer_id = @customerId AND {In("id", "ids")}",
             args, cancellationToken: cancellationToken));
         var vitals = (await c.QueryAsync<VitalRow>(new CommandDefinition(
-            """
+            $"""
             SELECT w.patient_id AS PatientId, w.type, w.last, w.last_at AS LastAt FROM window_aggregates w
-            WHERE w.customer_id = @customerId AND w.patient_id IN @ids AND w.size = '1h' AND w.type IN @types
+            WHERE w.customer_id = @customerId AND {In("w.patient_id", "ids")} AND w.size = '1h' AND {In("w.type", "types")}
               AND w.window_start = (SELECT MAX(x.window_start) FROM window_aggregates x
                                     WHERE x.customer_id = w.customer_id AND x.patient_id = w.patient_id AND x.type = w.type AND x.size = '1h')
             """,
             args, cancellationToken: cancellationToken))).ToLookup(v => v.PatientId);
         var scores = (await c.QueryAsync<ScoreRow>(new CommandDefinition(
-            """
+            $"""
             SELECT s.patient_id AS PatientId, s.score, s.risk, s.complete, s.at FROM news2_scores s
-            WHERE s.customer_id = @customerId AND s.patient_id IN @ids
+            WHERE s.customer_id = @customerId AND {In("s.patient_id", "ids")}
               AND s.seq = (SELECT x.seq FROM news2_scores x WHERE x.customer_id = s.customer_id AND x.patient_id = s.patient_id
                            ORDER BY x.at DESC, x.seq DESC LIMIT 1)
             """,
             args, cancellationToken: cancellationToken))).ToDictionary(s => s.PatientId);
         var alerts = (await c.QueryAsync<AlertRow>(new CommandDefinition(
-            """
+            $"""
             SELECT patient_id AS PatientId, id, rule, severity, status, message, created_at AS CreatedAt FROM alerts
-            WHERE customer_id = @customerId AND patient_id IN @ids AND status <> 'resolved'
+            WHERE customer_id = @customerId AND {In("patient_id", "ids")} AND status <> 'resolved'
             ORDER BY created_at
             """,
             args, cancellationToken: cancellationToken))).ToLookup(a => a.PatientId);
@@ -81,6 +81,10 @@ public sealed class WardTiles(IDatabase db)
 
         return result;
     }
+
+    /// <summary>A list condition: PostgreSQL takes the array as one parameter; on SQLite Dapper expands the list.</summary>
+    private string In(string column, string parameter) =>
+        db.Dialect == SqlDialect.Postgres ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
 
     private sealed record PatientRow(string Id, string Name, string? Mrn, string? DepartmentId, string Status);
 

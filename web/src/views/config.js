@@ -32,7 +32,7 @@ async function thresholdEditor(section) {
     h("option", { value: "customer" }, "Customer (all patients)"),
     h("option", { value: "department" }, "Department"),
     h("option", { value: "patient" }, "Patient"));
-  const target = h("select", { id: "scope-id", "aria-label": "Scope" });
+  const target = h("select", { id: "scope-id" });
   const rulesBody = h("tbody");
   const message = h("p", { role: "status", class: "hint", id: "thr-message" });
   const save = h("button", { type: "submit", disabled: !canEdit }, "Save rules");
