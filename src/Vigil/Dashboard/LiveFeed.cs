@@ -18,6 +18,7 @@ public sealed class LiveFeed : BackgroundService
     private readonly Dictionary<string, List<Subscription>> _subscribers = [];
     private readonly Dictionary<(string CustomerId, string PatientId), string> _alertSignatures = [];
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private int _open;
 
     public LiveFeed(PatientChanges changes, WardTiles tiles, ILogger<LiveFeed> logger)
     {
@@ -55,6 +56,7 @@ public sealed class LiveFeed : BackgroundService
             }
 
             list.Add(subscription);
+            _open++;
         }
 
         return subscription;
@@ -65,10 +67,7 @@ public sealed class LiveFeed : BackgroundService
     {
         get
         {
-            lock (_gate)
-            {
-                return _subscribers.Values.Sum(l => l.Count);
-            }
+            return Volatile.Read(ref _open);
         }
     }
 
@@ -76,7 +75,13 @@ public sealed class LiveFeed : BackgroundService
     {
         lock (_gate)
         {
-            if (_subscribers.TryGetValue(subscription.CustomerId, out var list) && list.Remove(subscription) && list.Count == 0)
+            if (!_subscribers.TryGetValue(subscription.CustomerId, out var list) || !list.Remove(subscription))
+            {
+                return;
+            }
+
+            _open--;
+            if (list.Count == 0)
             {
                 _subscribers.Remove(subscription.CustomerId);
                 foreach (var key in _alertSignatures.Keys.Where(k => k.CustomerId == subscription.CustomerId).ToList())
@@ -92,6 +97,12 @@ public sealed class LiveFeed : BackgroundService
     /// <summary>On the committing (or listening) thread: only note the patients of customers someone watches, and wake the reader.</summary>
     private void OnChanged(IReadOnlyCollection<(string CustomerId, string PatientId)> patients)
     {
+        // Nobody watches (the common case on a server without open dashboards): nothing to note, no lock taken.
+        if (Volatile.Read(ref _open) == 0)
+        {
+            return;
+        }
+
         var any = false;
         lock (_gate)
         {
