@@ -125,7 +125,7 @@ public abstract class DashboardLiveTests(ServerFixture fixture)
         var shown = processed.Elapsed;
         (await page.EvaluateAsync<string>("() => window.vigilTestMarker")).ShouldBe("same page");
         navigations.ShouldBe(0);
-        TestContext.Current.SendDiagnosticMessage($"tile updated {shown.TotalMilliseconds:F0} ms after the reading was processed");
+        TestContext.Current.TestOutputHelper?.WriteLine($"tile updated {shown.TotalMilliseconds:F0} ms after the reading was processed");
         await page.ScreenshotAsync(new() { Path = Browser.ScreenshotPath($"live-tile-{GetType().Name.ToLowerInvariant()}"), FullPage = true });
     }
 
