@@ -92,11 +92,17 @@ public static class DashboardEndpoints
         {
             await response.WriteAsync("retry: 1000\n", ct);
             await WriteAsync(response, "hello", JsonSerializer.Serialize(new { at = DateTimeOffset.UtcNow }, options), ct);
+            // One pending read and one keep-alive timer at a time, however many events flow.
+            Task<bool>? ready = null;
+            Task? keepAlive = null;
             while (true)
             {
-                var ready = subscription.Events.WaitToReadAsync(ct).AsTask();
-                if (await Task.WhenAny(ready, Task.Delay(KeepAlive, ct)) != ready)
+                ready ??= subscription.Events.WaitToReadAsync(ct).AsTask();
+                keepAlive ??= Task.Delay(KeepAlive, ct);
+                if (await Task.WhenAny(ready, keepAlive) == keepAlive)
                 {
+                    await keepAlive;
+                    keepAlive = null;
                     await response.WriteAsync(": keep-alive\n\n", ct);
                     await response.Body.FlushAsync(ct);
                     continue;
@@ -107,6 +113,7 @@ public static class DashboardEndpoints
                     return;
                 }
 
+                ready = null;
                 while (subscription.Events.TryRead(out var e))
                 {
                     await response.WriteAsync($"event: {e.Name}\ndata: {JsonSerializer.Serialize(e.Data, options)}\n\n", ct);

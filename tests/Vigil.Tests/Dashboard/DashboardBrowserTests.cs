@@ -81,6 +81,12 @@ public sealed class DashboardBrowserTests(ServerFixture fixture) : IClassFixture
         await Assertions.Expect(tile.Locator("[data-field=alerts]")).ToHaveTextAsync("No open alerts");
         await page.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("ward"), FullPage = true });
 
+        // A portrait tablet: the tiles reflow, nothing needs horizontal scrolling.
+        await page.SetViewportSizeAsync(768, 1024);
+        (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")).ShouldBeTrue();
+        await page.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("ward-tablet-portrait"), FullPage = true });
+        await page.SetViewportSizeAsync(1024, 768);
+
         // A reading posted through the API changes the tile with no reload.
         await page.EvaluateAsync("() => { window.vigilTestMarker = 'same page'; }");
         await ward.PostAsync(("r8", "p1", "heart_rate", 88));
