@@ -17,7 +17,7 @@ export async function configView(main) {
 function problemText(e) {
   if (!(e instanceof ApiError)) return String(e);
   const fields = e.fieldErrors;
-  return fields.length ? `${e.message} ${fields.join("; ")}` : e.message;
+  return fields.length ? fields.join("; ") : e.message;
 }
 
 async function thresholdEditor(section) {
