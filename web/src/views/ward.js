@@ -82,7 +82,9 @@ function renderTile(tile) {
         h("span", { class: "band" }, tile.news2 ? `${RISK_LABEL[risk] ?? risk} risk${tile.news2.complete ? "" : " (incomplete)"}` : "not scored")),
       h("dl", { class: "vitals" },
         VITALS.filter((v) => v.type !== "diastolic_bp").map((v) => h("div", { "data-vital": v.type },
-          h("dt", {}, h("abbr", { title: v.label }, v.short)),
+          h("dt", {}, v.type === "systolic_bp"
+            ? h("abbr", { title: "Blood pressure, systolic/diastolic" }, "BP")
+            : h("abbr", { title: v.label }, v.short)),
           h("dd", {}, v.type === "systolic_bp"
             ? `${value("systolic_bp", 0)}/${value("diastolic_bp", 0)}`
             : value(v.type, v.digits), h("span", { class: "unit" }, ` ${v.unit}`))))),
