@@ -10,8 +10,9 @@ namespace Vigil.Storage.Live;
 /// <c>pg_notify</c> on <see cref="Channel"/> inside the transaction, which PostgreSQL delivers to every listening
 /// session only if and when the transaction commits; the dashboard's listener raises it in its own process.
 /// Either way a rolled-back attempt announces nothing, and an announcement never comes before the data is readable.
+/// <paramref name="publish"/> false (setting <c>Dashboard:Notify</c>) turns announcements off, live views with them.
 /// </summary>
-public sealed class PatientChanges
+public sealed class PatientChanges(bool publish = true)
 {
     /// <summary>The PostgreSQL notification channel.</summary>
     public const string Channel = "vigil_patients";
@@ -34,7 +35,7 @@ public sealed class PatientChanges
     /// </summary>
     public void Publish(WriteContext ctx, IReadOnlyCollection<(string CustomerId, string PatientId)> patients)
     {
-        if (patients.Count == 0)
+        if (!publish || patients.Count == 0)
         {
             return;
         }

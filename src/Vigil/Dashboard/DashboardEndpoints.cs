@@ -116,7 +116,7 @@ public static class DashboardEndpoints
                 ready = null;
                 while (subscription.Events.TryRead(out var e))
                 {
-                    await response.WriteAsync($"event: {e.Name}\ndata: {JsonSerializer.Serialize(e.Data, options)}\n\n", ct);
+                    await response.WriteAsync($"event: {e.Name}\ndata: {e.Json}\n\n", ct);
                 }
 
                 await response.Body.FlushAsync(ct);

@@ -1,4 +1,7 @@
+using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Vigil.Storage.Live;
 
 namespace Vigil.Dashboard;
@@ -12,6 +15,7 @@ namespace Vigil.Dashboard;
 public sealed class LiveFeed : BackgroundService
 {
     private readonly WardTiles _tiles;
+    private readonly JsonSerializerOptions _json;
     private readonly ILogger<LiveFeed> _logger;
     private readonly Lock _gate = new();
     private readonly HashSet<(string CustomerId, string PatientId)> _pending = [];
@@ -20,15 +24,16 @@ public sealed class LiveFeed : BackgroundService
     private readonly SemaphoreSlim _wake = new(0, 1);
     private int _open;
 
-    public LiveFeed(PatientChanges changes, WardTiles tiles, ILogger<LiveFeed> logger)
+    public LiveFeed(PatientChanges changes, WardTiles tiles, IOptions<JsonOptions> json, ILogger<LiveFeed> logger)
     {
+        _json = json.Value.SerializerOptions;
         _tiles = tiles;
         _logger = logger;
         changes.Changed += OnChanged;
     }
 
-    /// <summary>One event of a stream: a tile, or the news that a patient's open alerts changed.</summary>
-    public sealed record LiveEvent(string Name, object Data);
+    /// <summary>One event of a stream: a tile, or the news that a patient's open alerts changed; <see cref="Json"/> serialized once for every stream.</summary>
+    public sealed record LiveEvent(string Name, string Json);
 
     /// <summary>An open stream's subscription: its events wait in <see cref="Events"/>; dispose to leave.</summary>
     public sealed class Subscription(LiveFeed feed, string customerId) : IDisposable
@@ -183,12 +188,14 @@ public sealed class LiveFeed : BackgroundService
                 var signature = tile.AlertSignature;
                 var alertsChanged = !_alertSignatures.TryGetValue(key, out var known) || known != signature;
                 _alertSignatures[key] = signature;
+                var tileEvent = new LiveEvent("tile", JsonSerializer.Serialize(tile, _json));
+                var alertsEvent = alertsChanged ? new LiveEvent("alerts", JsonSerializer.Serialize(new { tile.PatientId, tile.Alerts }, _json)) : null;
                 foreach (var subscriber in subscribers)
                 {
-                    subscriber.Channel.Writer.TryWrite(new LiveEvent("tile", tile));
-                    if (alertsChanged)
+                    subscriber.Channel.Writer.TryWrite(tileEvent);
+                    if (alertsEvent is not null)
                     {
-                        subscriber.Channel.Writer.TryWrite(new LiveEvent("alerts", new { tile.PatientId, tile.Alerts }));
+                        subscriber.Channel.Writer.TryWrite(alertsEvent);
                     }
                 }
             }
