@@ -134,5 +134,10 @@ window.addEventListener("vigil:unauthorized", () => {
   live.stop();
   route();
 });
+// The skip link moves focus to the content; following its href would change the route.
+document.querySelector(".skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
 window.addEventListener("hashchange", route);
 route();

@@ -87,6 +87,12 @@ public sealed class DashboardBrowserTests(ServerFixture fixture) : IClassFixture
         await page.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("ward-tablet-portrait"), FullPage = true });
         await page.SetViewportSizeAsync(1024, 768);
 
+        // The skip link takes keyboard users past the navigation to the content, staying on the ward.
+        await page.Locator(".skip-link").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#main")).ToBeFocusedAsync();
+        page.Url.ShouldEndWith("#/ward/icu");
+
         // A reading posted through the API changes the tile with no reload.
         await page.EvaluateAsync("() => { window.vigilTestMarker = 'same page'; }");
         await ward.PostAsync(("r8", "p1", "heart_rate", 88));
