@@ -242,6 +242,10 @@ public sealed class AuthenticationTests(ServerFixture fixture) : IClassFixture<S
             "/api/v1/alerts/{id}/resolve",
             "/api/v1/patients/{patientId}/timeline",
             "/api/v1/hl7/senders",
+            "/api/v1/dashboard/session",
+            "/api/v1/dashboard/ward",
+            "/api/v1/dashboard/stream-tokens",
+            "/api/v1/dashboard/stream",
         ], ignoreOrder: true);
     }
 }

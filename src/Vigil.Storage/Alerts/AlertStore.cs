@@ -4,6 +4,7 @@ using Vigil.Domain.Alerts;
 using Vigil.Domain.Log;
 using Vigil.Storage;
 using Vigil.Storage.EventLog;
+using Vigil.Storage.Live;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
@@ -14,8 +15,9 @@ namespace Vigil.Storage.Alerts;
 /// <see cref="AlertCondition"/> per patient and raises, updates and auto-resolves the one open alert per patient and
 /// rule. People acknowledge and resolve. Every transition is recorded with who and when and appended to the
 /// <c>alerts</c> topic, all in the caller's transaction, so an alert and its notification exist together or not at all.
+/// Each transition is also announced to live views through <see cref="PatientChanges"/>, delivered on commit.
 /// </summary>
-public sealed partial class AlertStore(IDatabase db, IEventLog log)
+public sealed partial class AlertStore(IDatabase db, IEventLog log, PatientChanges? changes = null)
 {
     /// <summary>
     /// One observation of a rule for a patient at event time <see cref="At"/>: breaching or clear, with what an alert
@@ -249,5 +251,6 @@ public sealed partial class AlertStore(IDatabase db, IEventLog log)
             """,
             new { alert.CustomerId, alert.Id, transition, alert.Severity, now = EventTime.ToMicros(ctx.Now), by, note }, ctx.Transaction);
         log.Append(ctx, [AlertMessage.For(alert, new AlertTransition(transition, alert.Severity, ctx.Now, by, note))]);
+        changes?.Publish(ctx, [(alert.CustomerId, alert.PatientId)]);
     }
 }

@@ -4,6 +4,7 @@ using Vigil.Hosting.Readiness;
 using Vigil.Storage;
 using Vigil.Storage.Alerts;
 using Vigil.Storage.EventLog;
+using Vigil.Storage.Live;
 using Vigil.Storage.Events;
 using Vigil.Kafka;
 using Vigil.Storage.Migrations;
@@ -49,6 +50,8 @@ public static class StorageModule
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<ThresholdStore>();
+        // Dashboard:Notify=false stops announcing changed patients (the dashboard's tiles then no longer update live).
+        builder.Services.AddSingleton(new PatientChanges(builder.Configuration.GetValue("Dashboard:Notify", true)));
         builder.Services.AddSingleton<AlertStore>();
         builder.Services.AddSingleton<PatientTimeline>();
         return builder;

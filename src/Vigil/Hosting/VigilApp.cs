@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Vigil.Api;
+using Vigil.Dashboard;
 using Vigil.Fhir;
 using Vigil.Hl7;
 using Vigil.Grpc;
@@ -42,6 +43,7 @@ public static class VigilApp
         builder.AddVigilProcessing(deployment);
         builder.AddVigilReadiness(deployment);
         builder.AddVigilHl7(deployment);
+        builder.AddVigilDashboard(deployment);
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -79,6 +81,7 @@ public static class VigilApp
             app.MapAlerts();
             app.MapTimeline();
             app.MapHl7Senders();
+            app.MapVigilDashboard();
         }
 
         if (deployment.Runs(Module.FhirIngest))

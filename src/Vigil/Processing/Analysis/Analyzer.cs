@@ -1,6 +1,7 @@
 using Vigil.Domain.Log;
 using Vigil.Processing.Alerts;
 using Vigil.Storage.EventLog;
+using Vigil.Storage.Live;
 using Vigil.Storage.Alerts;
 using Vigil.Storage.Writes;
 
@@ -14,7 +15,7 @@ namespace Vigil.Processing.Analysis;
 /// </summary>
 public sealed class Analyzer(
     IEventLog log, Writers writers, TimeProvider clock, WindowAggregator windows, News2Scorer news2, ThresholdEvaluator thresholds,
-    ILogger<Analyzer> logger)
+    PatientChanges changes, ILogger<Analyzer> logger)
     : LogConsumerService(log, writers.For(Group), clock, logger)
 {
     public const string Group = "analyze";
@@ -38,5 +39,13 @@ public sealed class Analyzer(
         windows.Apply(ctx, readings);
         news2.Apply(ctx, readings);
         thresholds.Apply(ctx, readings);
+        // One announcement per round for the live views (the dashboard), delivered on commit.
+        var patients = new HashSet<(string CustomerId, string PatientId)>();
+        foreach (var r in readings)
+        {
+            patients.Add((r.CustomerId, r.PatientId));
+        }
+
+        changes.Publish(ctx, patients);
     }
 }
