@@ -21,11 +21,8 @@ public sealed class OutboxRelayTests(PostgresServer postgres, KafkaServer kafka)
     public async Task A_relay_taking_over_confirms_what_its_predecessor_sent_without_sending_it_again()
     {
         using var timeout = TestTimeout.Start();
-        await using var database = await PostgresTestDatabase.CreateAsync(postgres);
-        await using var db = new PostgresDatabase(database.ConnectionString);
-        db.Migrate();
-        var options = NewOptions();
-        var log = Log(db, options);
+        await using var setup = await Setup.CreateAsync(postgres, kafka);
+        var (db, options, log) = (setup.Db, setup.Options, setup.Log);
         await using (var writer = new GroupCommitter(db.OpenWriter, TimeProvider.System, NullLogger<GroupCommitter>.Instance))
         {
             await writer.WriteAsync(ctx => log.Append(ctx, Enumerable.Range(0, 6).Select(i => Message($"patient-{i % 3}", i)).ToList()), timeout.Token);
@@ -65,11 +62,8 @@ public sealed class OutboxRelayTests(PostgresServer postgres, KafkaServer kafka)
     public async Task A_partitions_messages_past_64_KiB_continue_in_further_rows_and_reach_Kafka_in_order()
     {
         using var timeout = TestTimeout.Start();
-        await using var database = await PostgresTestDatabase.CreateAsync(postgres);
-        await using var db = new PostgresDatabase(database.ConnectionString);
-        db.Migrate();
-        var options = NewOptions();
-        var log = Log(db, options);
+        await using var setup = await Setup.CreateAsync(postgres, kafka);
+        var (db, options, log) = (setup.Db, setup.Options, setup.Log);
         // 200 messages of about 1.5 KB for one patient: about 300 KB in one append, to one partition.
         var padding = new string('x', 1_500);
         await using (var writer = new GroupCommitter(db.OpenWriter, TimeProvider.System, NullLogger<GroupCommitter>.Instance))
@@ -93,19 +87,35 @@ public sealed class OutboxRelayTests(PostgresServer postgres, KafkaServer kafka)
         records.Select(r => r.N).ShouldBe(Enumerable.Range(0, 200), "every message once, in the order appended, across rows");
     }
 
-    private KafkaOptions NewOptions()
+    /// <summary>A migrated database of its own, a fresh topic prefix, and the Kafka log over both.</summary>
+    private sealed class Setup(PostgresTestDatabase database, PostgresDatabase db, KafkaOptions options) : IAsyncDisposable
     {
-        var client = kafka.ClientConfig;
-        return new KafkaOptions
-        {
-            Bootstrap = client.BootstrapServers,
-            Prefix = $"r{Guid.NewGuid():N}"[..13] + ".",
-            Config = client.Where(c => c.Key != "bootstrap.servers").ToDictionary(c => c.Key, c => c.Value),
-        };
-    }
+        public PostgresDatabase Db => db;
 
-    private static KafkaEventLog Log(PostgresDatabase db, KafkaOptions options) =>
-        new(db.DataSource, Options.Create(options), Options.Create(new EventLogOptions { Partitions = 12 }));
+        public KafkaOptions Options => options;
+
+        public KafkaEventLog Log { get; } = new(db.DataSource, Microsoft.Extensions.Options.Options.Create(options), Microsoft.Extensions.Options.Options.Create(new EventLogOptions { Partitions = 12 }));
+
+        public static async Task<Setup> CreateAsync(PostgresServer postgres, KafkaServer kafka)
+        {
+            var database = await PostgresTestDatabase.CreateAsync(postgres);
+            var db = new PostgresDatabase(database.ConnectionString);
+            db.Migrate();
+            var client = kafka.ClientConfig;
+            return new Setup(database, db, new KafkaOptions
+            {
+                Bootstrap = client.BootstrapServers,
+                Prefix = $"r{Guid.NewGuid():N}"[..13] + ".",
+                Config = client.Where(c => c.Key != "bootstrap.servers").ToDictionary(c => c.Key, c => c.Value),
+            });
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await db.DisposeAsync();
+            await database.DisposeAsync();
+        }
+    }
 
     /// <summary>Runs a relay until the outbox is empty (bounded by the test's timeout).</summary>
     private static async Task RelayEverythingAsync(PostgresDatabase db, KafkaOptions options, CancellationToken cancellationToken)
