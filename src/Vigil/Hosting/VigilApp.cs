@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Vigil.Api;
 using Vigil.Fhir;
 using Vigil.Hl7;
+using Vigil.Notifications;
 using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
@@ -42,6 +43,7 @@ public static class VigilApp
         builder.AddVigilProcessing(deployment);
         builder.AddVigilReadiness(deployment);
         builder.AddVigilHl7(deployment);
+        builder.AddVigilNotifications(deployment);
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -79,6 +81,8 @@ public static class VigilApp
             app.MapAlerts();
             app.MapTimeline();
             app.MapHl7Senders();
+            app.MapNotificationSubscriptions();
+            app.MapNotificationDeliveries();
         }
 
         if (deployment.Runs(Module.FhirIngest))
