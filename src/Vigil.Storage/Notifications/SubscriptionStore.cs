@@ -28,9 +28,9 @@ public sealed class SubscriptionStore(IDatabase db)
         ctx.Connection.Execute(
             """
             INSERT INTO notification_subscriptions (id, customer_id, url, secret, min_severity, types, created_at, updated_at, updated_by)
-            VALUES (@Id, @CustomerId, @Url, @Secret, @MinSeverity, @types, @now, @now, @by)
+            VALUES (@id, @customerId, @url, @secret, @minSeverity, @types, @now, @now, @by)
             """,
-            new { subscription.Id, customerId, url, secret, minSeverity, types = string.Join(' ', types), now = EventTime.ToMicros(now), by },
+            new { id = subscription.Id, customerId, url, secret, minSeverity, types = string.Join(' ', types), now = EventTime.ToMicros(now), by },
             ctx.Transaction);
         return subscription;
     }
