@@ -84,6 +84,8 @@ public abstract class AccessMatrixTests(ServerFixture fixture)
         await SeedAsync(bAdmin, B);
         var aAlert = await AlertIdAsync(aAdmin, $"{A}-pat");
         var bAlert = await AlertIdAsync(bAdmin, $"{B}-pat");
+        var aSubscription = await SubscriptionIdAsync(aAdmin);
+        var bSubscription = await SubscriptionIdAsync(bAdmin);
         var bBefore = fixture.Database.TenantRows(B);
         bBefore.ShouldNotBeEmpty();
 
@@ -225,6 +227,24 @@ public abstract class AccessMatrixTests(ServerFixture fixture)
             new("list dead letters", Access.Manage, HttpStatusCode.OK,
                 _ => Task.FromResult(new Call("GET", "/api/v1/dlq")),
                 new Call("GET", "/api/v1/dlq"), HttpStatusCode.OK),
+            new("create webhook subscription", Access.Manage, HttpStatusCode.Created,
+                _ => Task.FromResult(new Call("POST", Hooks, HookBody)),
+                new Call("PUT", $"{Hooks}/{bSubscription}", HookBody), HttpStatusCode.NotFound),
+            new("list webhook subscriptions", Access.Read, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("GET", Hooks)),
+                new Call("GET", Hooks), HttpStatusCode.OK),
+            new("get webhook subscription", Access.Read, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("GET", $"{Hooks}/{aSubscription}")),
+                new Call("GET", $"{Hooks}/{bSubscription}"), HttpStatusCode.NotFound),
+            new("update webhook subscription", Access.Manage, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("PUT", $"{Hooks}/{aSubscription}", new { url = "http://127.0.0.1:9/hook" })),
+                new Call("PUT", $"{Hooks}/{bSubscription}", new { url = "http://127.0.0.1:9/hook" }), HttpStatusCode.NotFound),
+            new("delete webhook subscription", Access.Manage, HttpStatusCode.NoContent,
+                async _ => new Call("DELETE", $"{Hooks}/{await SubscriptionIdAsync(aAdmin)}"),
+                new Call("DELETE", $"{Hooks}/{bSubscription}"), HttpStatusCode.NotFound),
+            new("list webhook deliveries", Access.Read, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("GET", "/api/v1/notifications/deliveries")),
+                new Call("GET", $"/api/v1/notifications/deliveries?subscriptionId={bSubscription}"), HttpStatusCode.OK),
             new("openapi document", "authenticated", HttpStatusCode.OK,
                 _ => Task.FromResult(new Call("GET", "/openapi/v1.json")),
                 new Call("GET", "/openapi/v1.json"), HttpStatusCode.OK),
@@ -286,15 +306,24 @@ public abstract class AccessMatrixTests(ServerFixture fixture)
     private static object Thresholds(string patientId) =>
         new { scope = new { patientId }, rules = new[] { new { type = "heart_rate", low = 45, high = 120 } } };
 
-    /// <summary>Posts a reading and waits until every analyze member has committed it, so the customer's rows stop changing.</summary>
+    /// <summary>Posts a reading and waits until every member reading readings has committed it, so the customer's rows stop changing.</summary>
     private async Task PostAndWaitAsync(HttpClient admin, string customer, object reading)
     {
         var id = (string)reading.GetType().GetProperty("id")!.GetValue(reading)!;
-        var members = fixture.Server.Services.GetServices<IHostedService>().OfType<LogConsumerService>().ToList();
+        var members = fixture.Server.Services.GetServices<IHostedService>().OfType<LogConsumerService>()
+            .Where(m => m is not Vigil.Notifications.Notifier).ToList(); // it reads alerts, not readings
         var handled = members.Select(m => m.WhenHandled(customer, id)).ToList();
         (await admin.PostJsonAsync("/api/v1/readings", reading)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await Task.WhenAll(handled).WaitAsync(TimeSpan.FromSeconds(30), Http.Ct);
     }
+
+    private const string Hooks = "/api/v1/notifications/subscriptions";
+
+    private static readonly object HookBody = new { url = "http://127.0.0.1:9/hook", secret = "a-long-enough-secret", minSeverity = "high" };
+
+    /// <summary>A new webhook subscription of the admin's customer (to an address nothing listens on: no alert is raised meanwhile).</summary>
+    private static async Task<string> SubscriptionIdAsync(HttpClient admin) =>
+        (await (await admin.PostJsonAsync(Hooks, HookBody)).ShouldBeAsync(HttpStatusCode.Created)).GetProperty("id").GetString()!;
 
     /// <summary>The id of the patient's respiratory-rate threshold alert.</summary>
     private static async Task<string> AlertIdAsync(HttpClient admin, string patientId) =>

@@ -22,7 +22,8 @@ public enum Module
     AlertSweeper,
     EventProcessor,
     /// <summary>
-    /// Reference data, API keys, queries, thresholds, alerts, DLQ, timeline and the OpenAPI document; gRPC
+    /// Reference data, API keys, queries, thresholds, alerts, notification subscriptions and the delivery log, DLQ,
+    /// timeline and the OpenAPI document; gRPC
     /// <c>vigil.v1.QueryService</c> and <c>AlertService</c>.
     /// </summary>
     ApiEndpoints,
@@ -32,6 +33,8 @@ public enum Module
     FhirQueries,
     /// <summary>The HL7 v2 MLLP listener (ORU^R01 readings).</summary>
     Hl7Listener,
+    /// <summary>Alert webhooks: the <c>notify</c> consumer group on <c>alerts</c> and the delivery dispatcher.</summary>
+    Notifier,
 }
 
 /// <summary>The role table: which modules each role turns on. Health endpoints and authentication are always on.</summary>
@@ -45,7 +48,7 @@ public static class Roles
         ProcessRole.Enrich => [Module.ReadingEnricher],
         ProcessRole.Analyze => [Module.Analyzer, Module.AlertSweeper],
         ProcessRole.Process => [Module.EventProcessor],
-        ProcessRole.Notify => [], // the notification service comes in a later release; /health/ready says so
+        ProcessRole.Notify => [Module.Notifier],
         ProcessRole.Api => [Module.ApiEndpoints, Module.FhirQueries],
         ProcessRole.Hl7 => [Module.Hl7Listener],
         _ => throw new ArgumentOutOfRangeException(nameof(role)),

@@ -4,6 +4,7 @@ using Vigil.Api;
 using Vigil.Dashboard;
 using Vigil.Fhir;
 using Vigil.Hl7;
+using Vigil.Notifications;
 using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
@@ -44,6 +45,7 @@ public static class VigilApp
         builder.AddVigilReadiness(deployment);
         builder.AddVigilHl7(deployment);
         builder.AddVigilDashboard(deployment);
+        builder.AddVigilNotifications(deployment);
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -82,6 +84,8 @@ public static class VigilApp
             app.MapTimeline();
             app.MapHl7Senders();
             app.MapVigilDashboard();
+            app.MapNotificationSubscriptions();
+            app.MapNotificationDeliveries();
         }
 
         if (deployment.Runs(Module.FhirIngest))

@@ -60,7 +60,7 @@ public sealed class RoleTests
     }
 
     [Fact]
-    public async Task By_default_ready_lists_every_role_with_its_dependencies_and_says_notify_runs_nothing_yet()
+    public async Task By_default_ready_lists_every_role_with_its_dependencies()
     {
         await using var server = await VigilServer.StartAsync();
 
@@ -72,13 +72,10 @@ public sealed class RoleTests
         modules.EnumerateObject().Select(m => m.Name).ShouldBe(["ingest", "enrich", "analyze", "process", "notify", "api", "hl7"]);
         Dependencies(modules, "ingest").ShouldBe(new Dictionary<string, string> { ["database"] = "healthy", ["log"] = "healthy" });
         Dependencies(modules, "api").ShouldBe(new Dictionary<string, string> { ["database"] = "healthy", ["log"] = "healthy" });
-        foreach (var consuming in new[] { "enrich", "analyze", "process" })
+        foreach (var consuming in new[] { "enrich", "analyze", "process", "notify" })
         {
             Dependencies(modules, consuming).ShouldBe(new Dictionary<string, string> { ["database"] = "healthy", ["log"] = "healthy", ["consumer"] = "assigned" });
         }
-
-        Dependencies(modules, "notify").ShouldBeEmpty();
-        modules.GetProperty("notify").GetProperty("detail").GetString()!.ShouldContain("nothing to run yet");
     }
 
     [Fact]
@@ -126,11 +123,11 @@ public sealed class RoleTests
         string.Join(",", Vigil.Hosting.Roles.Parse(value).Select(Vigil.Hosting.Roles.Name)).ShouldBe(expected);
 
     [Fact]
-    public void The_role_table_gives_each_module_to_exactly_one_role_and_notify_none_yet()
+    public void The_role_table_gives_each_module_to_exactly_one_role()
     {
         var modules = Enum.GetValues<ProcessRole>().SelectMany(Vigil.Hosting.Roles.ModulesOf).ToList();
         modules.ShouldBe(Enum.GetValues<Module>(), ignoreOrder: true);
-        Vigil.Hosting.Roles.ModulesOf(ProcessRole.Notify).ShouldBeEmpty();
+        Vigil.Hosting.Roles.ModulesOf(ProcessRole.Notify).ShouldBe([Module.Notifier]);
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Vigil.Processing.Analysis;
 using Vigil.Processing.Enrichment;
+using Vigil.Notifications;
 using Vigil.Processing.Events;
 
 namespace Vigil.Hosting.Readiness;
@@ -8,16 +9,12 @@ namespace Vigil.Hosting.Readiness;
 /// <summary><c>/health/ready</c> has one entry per role this process runs, named after the role.</summary>
 public static class ReadinessModule
 {
-    public const string NotifyNote = "nothing to run yet: the notification service (alert webhooks, the live stream) comes in a later release";
-
     public static IHostApplicationBuilder AddVigilReadiness(this IHostApplicationBuilder builder, Deployment deployment)
     {
         var checks = builder.Services.AddHealthChecks();
         foreach (var role in deployment.Roles)
         {
-            checks.Add(new HealthCheckRegistration(Roles.Name(role), sp => role == ProcessRole.Notify
-                    ? new IdleRoleCheck(NotifyNote)
-                    : new RoleReadinessCheck(sp.GetServices<IReadinessProbe>(), Consumer(sp, role)),
+            checks.Add(new HealthCheckRegistration(Roles.Name(role), sp => new RoleReadinessCheck(sp.GetServices<IReadinessProbe>(), Consumer(sp, role)),
                 HealthStatus.Unhealthy, ["ready"]));
         }
 
@@ -30,6 +27,7 @@ public static class ReadinessModule
         ProcessRole.Enrich => services.GetRequiredService<ReadingEnricher>().Readiness,
         ProcessRole.Analyze => services.GetRequiredService<Analyzer>().Readiness,
         ProcessRole.Process => services.GetRequiredService<EventProcessor>().Readiness,
+        ProcessRole.Notify => services.GetRequiredService<Notifier>().Readiness,
         _ => null,
     };
 }

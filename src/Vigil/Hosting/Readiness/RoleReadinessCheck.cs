@@ -34,10 +34,3 @@ internal sealed class RoleReadinessCheck(IEnumerable<IReadinessProbe> probes, Co
         return ready ? HealthCheckResult.Healthy(null, dependencies) : HealthCheckResult.Unhealthy(error, data: dependencies);
     }
 }
-
-/// <summary>The notify role has no module yet: it is accepted, runs nothing and says so.</summary>
-internal sealed class IdleRoleCheck(string note) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(HealthCheckResult.Healthy(note));
-}
