@@ -15,6 +15,7 @@ public static class VigilCli
         {
             Serve(),
             Migrate(),
+            Simulation.SimulateCommand.Create(),
         };
 
         // The host handles SIGTERM/SIGINT itself and drains in-flight work; the parser must not cut that short.
