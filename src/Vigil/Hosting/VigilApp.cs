@@ -7,6 +7,7 @@ using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
 using Vigil.Security;
+using Vigil.Simulation;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
@@ -42,6 +43,7 @@ public static class VigilApp
         builder.AddVigilProcessing(deployment);
         builder.AddVigilReadiness(deployment);
         builder.AddVigilHl7(deployment);
+        builder.AddVigilDemo(deployment);
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -79,6 +81,7 @@ public static class VigilApp
             app.MapAlerts();
             app.MapTimeline();
             app.MapHl7Senders();
+            app.MapVigilSimulator();
         }
 
         if (deployment.Runs(Module.FhirIngest))

@@ -12,9 +12,12 @@ namespace Vigil.Simulation;
 public static class SimulationSetup
 {
     /// <summary>The customer a run works in and a client holding a key of that customer.</summary>
-    public sealed class Tenant(string customerId, HttpClient client, Func<Task>? revoke) : IAsyncDisposable
+    public sealed class Tenant(string customerId, HttpClient client, Func<Task>? revoke, string? key = null) : IAsyncDisposable
     {
         public string CustomerId { get; } = customerId;
+
+        /// <summary>The customer admin key the set-up minted, if it minted one.</summary>
+        public string? Key { get; } = key;
 
         public HttpClient Client { get; } = client;
 
@@ -33,7 +36,8 @@ public static class SimulationSetup
 
     /// <summary>Finds out what <paramref name="client"/>'s key may do and ensures the run's customer with a key for it.</summary>
     public static async Task<Tenant> TenantAsync(
-        HttpClient client, Func<string, HttpClient> clientWithKey, SimulationSettings settings, CancellationToken cancellationToken)
+        HttpClient client, Func<string, HttpClient> clientWithKey, SimulationSettings settings, CancellationToken cancellationToken,
+        string keyName = "simulator", bool revokeKey = true)
     {
         using var me = await client.GetAsync("/api/v1/customers", cancellationToken);
         await Expect(me, "list customers with the key", cancellationToken, HttpStatusCode.OK);
@@ -67,15 +71,15 @@ public static class SimulationSetup
         }
 
         using var key = await client.PostAsJsonAsync(
-            "/api/v1/api-keys", new { name = "simulator", role = "admin", customerId = settings.CustomerId }, cancellationToken);
+            "/api/v1/api-keys", new { name = keyName, role = "admin", customerId = settings.CustomerId }, cancellationToken);
         await Expect(key, "create the simulator's customer admin key", cancellationToken, HttpStatusCode.Created);
         var created = (await key.Content.ReadFromJsonAsync<Created>(JsonSerializerOptions.Web, cancellationToken))!;
         var tenantClient = clientWithKey(created.Key);
-        return new Tenant(settings.CustomerId, tenantClient, async () =>
+        return new Tenant(settings.CustomerId, tenantClient, !revokeKey ? null : async () =>
         {
             using var revoke = await client.DeleteAsync($"/api/v1/api-keys/{created.Id}", CancellationToken.None);
             tenantClient.Dispose();
-        });
+        }, created.Key);
     }
 
     /// <summary>Ensures the department, the patients (and their monitors) of <paramref name="settings"/>.</summary>
