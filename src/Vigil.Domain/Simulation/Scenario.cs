@@ -12,7 +12,7 @@ public static class Scenario
     /// <summary>Falling SpO2 with compensating tachypnoea and tachycardia; supplemental oxygen once it is marked.</summary>
     public const string Hypoxia = "hypoxia";
 
-    /// <summary>A pulse sinking to the mid thirties.</summary>
+    /// <summary>A pulse sinking to the low thirties.</summary>
     public const string Bradycardia = "bradycardia";
 
     /// <summary>Stable until the monitor is disconnected, after which nothing is sent (a data gap).</summary>

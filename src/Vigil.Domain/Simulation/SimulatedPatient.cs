@@ -114,7 +114,7 @@ public sealed class SimulatedPatient
                 heartRate += 22 * s;
                 break;
             case Scenario.Bradycardia:
-                heartRate -= (b.HeartRate - 36) * s;
+                heartRate -= (b.HeartRate - 32) * s;
                 systolic -= 15 * s;
                 break;
         }
