@@ -17,6 +17,7 @@ public sealed class SimulationRun(SimulationSettings settings, ReadingSender sen
     private readonly DateTimeOffset _start = settings.Start(time.GetUtcNow());
     private IReadOnlyList<SimulatedPatient>? _patients;
     private Dictionary<string, DateTimeOffset> _next = [];
+    private readonly PriorityQueue<SimulatedPatient, DateTimeOffset> _due = new();
     private DateTimeOffset? _simulated;
     private long _sent;
     private long _accepted;
@@ -109,14 +110,9 @@ public sealed class SimulationRun(SimulationSettings settings, ReadingSender sen
                 return false;
             }
 
-            var at = _simulated ?? _start;
-            patient.ChangeCourse(course, at);
-            // A reconnected monitor is observed again from the next round.
-            if (_next.TryGetValue(patientId, out var next) && next < at)
-            {
-                _next[patientId] = at;
-            }
-
+            // Every patient keeps its place in the schedule (a disconnected monitor's rounds come up empty), so a
+            // reconnected monitor is observed again from its next round.
+            patient.ChangeCourse(course, _simulated ?? _start);
             return true;
         }
     }
@@ -139,11 +135,13 @@ public sealed class SimulationRun(SimulationSettings settings, ReadingSender sen
             for (var i = 0; i < patients.Count; i++)
             {
                 var stagger = interval * i / patients.Count;
-                var due = _next.TryGetValue(patients[i].Id, out var n) ? n : _start + stagger;
+                var due = _next.TryGetValue(patients[i].Id, out var n) ? n : simulatedStart + stagger;
                 next[patients[i].Id] = due < simulatedStart ? simulatedStart + stagger : due;
             }
 
             _next = next;
+            _due.Clear();
+            _due.EnqueueRange(patients.Select(p => (p, next[p.Id])));
         }
 
         using var timer = new PeriodicTimer(Tick, time);
@@ -182,26 +180,17 @@ public sealed class SimulationRun(SimulationSettings settings, ReadingSender sen
             var limit = now < end ? now : end;
             var batch = new List<object>();
             var interval = settings.RoundInterval;
-            while (batch.Count + 8 <= settings.BatchSize || batch.Count == 0)
+            while ((batch.Count + 8 <= settings.BatchSize || batch.Count == 0) && _due.TryPeek(out var patient, out var due) && due <= limit)
             {
-                var (id, due) = _next.MinBy(kv => kv.Value);
-                if (due > limit)
-                {
-                    break;
-                }
-
-                var patient = Patients.First(p => p.Id == id);
-                var device = settings.Devices ? SimulationSetup.MonitorOf(id) : null;
-                batch.AddRange(patient.Observe(due).Select(r => ReadingSender.Body(id, device, r)));
-                _next[id] = due + interval;
+                _due.Dequeue();
+                var device = settings.Devices ? SimulationSetup.MonitorOf(patient.Id) : null;
+                batch.AddRange(patient.Observe(due).Select(r => ReadingSender.Body(patient.Id, device, r)));
+                _next[patient.Id] = due + interval;
+                _due.Enqueue(patient, due + interval);
                 _simulated = due;
-                if (batch.Count == 0 && _next.Values.Min() > limit)
-                {
-                    break;
-                }
             }
 
-            return (batch, _next.Values.Min() > end);
+            return (batch, !_due.TryPeek(out _, out var first) || first > end);
         }
     }
 
