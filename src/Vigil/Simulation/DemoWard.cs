@@ -69,7 +69,7 @@ public sealed class DemoWard(
 
             var run = new SimulationRun(Settings, new ReadingSender(_tenant.Client, TimeProvider.System), TimeProvider.System);
             await SimulationSetup.WardAsync(_tenant.Client, Settings.CustomerId, Settings, run.Patients.Select(p => p.Id), stoppingToken);
-            WriteKeyFile(Path.GetFullPath(Path.Combine(options.Value.DataDir, KeyFileName)), _tenant.Key!);
+            BootstrapAdminKey.WriteKeyFile(Path.GetFullPath(Path.Combine(options.Value.DataDir, KeyFileName)), _tenant.Key!);
             run.Start(stoppingToken);
             _ready.TrySetResult(run);
             Console.Out.WriteLine(
@@ -117,17 +117,5 @@ public sealed class DemoWard(
 
         uri.Path = "/";
         return uri.Uri;
-    }
-
-    private static void WriteKeyFile(string path, string key)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using var file = new FileStream(path, options);
-        file.Write(System.Text.Encoding.ASCII.GetBytes(key + "\n"));
     }
 }

@@ -54,10 +54,14 @@ public static class SimulatorEndpoints
         return group;
     }
 
-    private static IResult With(HttpContext http, DemoWard demo, Func<SimulationRun, IResult> action) =>
-        WithAsync(http, demo, run => Task.FromResult(action(run))).GetAwaiter().GetResult();
+    private static async Task<IResult> WithAsync(HttpContext http, DemoWard demo, Func<SimulationRun, Task<IResult>> action) =>
+        Unavailable(http, demo) ?? await action(demo.Run!);
 
-    private static async Task<IResult> WithAsync(HttpContext http, DemoWard demo, Func<SimulationRun, Task<IResult>> action)
+    private static IResult With(HttpContext http, DemoWard demo, Func<SimulationRun, IResult> action) =>
+        Unavailable(http, demo) ?? action(demo.Run!);
+
+    /// <summary>The answer when the caller may not use the simulator or it is not ready yet; null when it may go on.</summary>
+    private static IResult? Unavailable(HttpContext http, DemoWard demo)
     {
         // The simulator belongs to the demo customer; to anyone else it does not exist.
         if (Caller.From(http.User).Tenant != DemoWard.Settings.CustomerId)
@@ -65,12 +69,12 @@ public static class SimulatorEndpoints
             return Problems.NotFound("The simulator");
         }
 
-        if (demo.Run is not { } run)
+        if (demo.Run is null)
         {
             http.Response.Headers.RetryAfter = "1";
             return Problems.Create(503, "Simulator starting", "The demo ward is still being set up; retry.");
         }
 
-        return await action(run);
+        return null;
     }
 }
