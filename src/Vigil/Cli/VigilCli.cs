@@ -4,7 +4,10 @@ using Vigil.Storage.Migrations;
 
 namespace Vigil.Cli;
 
-/// <summary>The <c>vigil</c> command line: <c>serve</c> runs Vigil, <c>migrate</c> brings a database's schema up to date.</summary>
+/// <summary>
+/// The <c>vigil</c> command line: <c>serve</c> runs Vigil, <c>migrate</c> brings a database's schema up to date,
+/// <c>simulate</c> streams a synthetic ward to a running Vigil.
+/// </summary>
 public static class VigilCli
 {
     private const string Vigil = VigilOptions.Section;
@@ -15,6 +18,7 @@ public static class VigilCli
         {
             Serve(),
             Migrate(),
+            Simulation.SimulateCommand.Create(),
         };
 
         // The host handles SIGTERM/SIGINT itself and drains in-flight work; the parser must not cut that short.
@@ -49,9 +53,13 @@ public static class VigilCli
         };
         var hl7Port = new Option<int?>("--hl7-port") { Description = "The HL7 v2 MLLP listener's TCP port (default: 2575), with the hl7 role" };
         var hl7Address = new Option<string>("--hl7-address") { Description = "The address the HL7 listener binds (default: 127.0.0.1)" };
+        var demo = new Option<bool>("--demo")
+        {
+            Description = "Also run a simulated ward of 24 patients in a demo customer, print the dashboard address and a demo key (docs/simulator.md)",
+        };
         var command = new Command("serve", "Run Vigil: every role in one process (the default), or the roles --roles names")
         {
-            urls, dataDir, roles, storage, connectionString, log, kafkaBootstrap, kafkaConfig, hl7Port, hl7Address,
+            urls, dataDir, roles, storage, connectionString, log, kafkaBootstrap, kafkaConfig, hl7Port, hl7Address, demo,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, cancellationToken) =>
@@ -69,6 +77,7 @@ public static class VigilCli
                     [$"{Vigil}:KafkaBootstrap"] = result.GetValue(kafkaBootstrap),
                     [$"{Vigil}:Hl7:Port"] = result.GetValue(hl7Port)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     [$"{Vigil}:Hl7:Address"] = result.GetValue(hl7Address),
+                    [$"{Vigil}:Demo"] = result.GetValue(demo) ? "true" : null,
                 };
                 foreach (var (key, value) in KafkaSettings(result.GetValue(kafkaConfig)))
                 {

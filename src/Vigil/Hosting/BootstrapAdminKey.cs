@@ -36,7 +36,8 @@ public static class BootstrapAdminKey
             .LogWarning("Created the bootstrap admin API key and wrote it to {Path} (mode 0600). Use it to create customers and their keys.", path);
     }
 
-    private static void WriteKeyFile(string path, string key)
+    /// <summary>Writes <paramref name="key"/> to <paramref name="path"/>, owner-only (0600), flushed to disk.</summary>
+    internal static void WriteKeyFile(string path, string key)
     {
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())

@@ -9,6 +9,7 @@ using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
 using Vigil.Security;
+using Vigil.Simulation;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
 
@@ -46,6 +47,7 @@ public static class VigilApp
         builder.AddVigilHl7(deployment);
         builder.AddVigilDashboard(deployment);
         builder.AddVigilNotifications(deployment);
+        builder.AddVigilDemo(deployment);
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -86,6 +88,7 @@ public static class VigilApp
             app.MapVigilDashboard();
             app.MapNotificationSubscriptions();
             app.MapNotificationDeliveries();
+            app.MapVigilSimulator();
         }
 
         if (deployment.Runs(Module.FhirIngest))
