@@ -179,4 +179,36 @@ public sealed class DashboardBrowserTests(ServerFixture fixture) : IClassFixture
         unlabelled.ShouldBeEmpty();
         await page.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("configuration"), FullPage = true });
     }
+
+    [Fact]
+    public async Task An_admin_adds_a_notification_subscription_in_the_configuration_view_and_the_api_stores_it()
+    {
+        var ward = await Ward.CreateAsync(Server, "subs", "p1");
+        await using var context = await Browser.NewContextAsync(Server.BaseAddress);
+        var page = await context.NewPageAsync();
+        await Browser.SignInAsync(page, await Server.CreateKeyAsync(ward.Id, "admin"));
+        await page.GetByRole(AriaRole.Link, new() { Name = "Configuration" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#subscription-list")).ToContainTextAsync("No subscriptions.");
+
+        // A secret too short: the API's refusal names the field, nothing is stored.
+        await page.GetByLabel("Webhook URL").FillAsync("https://hooks.example.org/vigil");
+        await page.GetByLabel("Signing secret").FillAsync("short");
+        await page.GetByLabel("Minimum severity").SelectOptionAsync("urgent");
+        await page.GetByLabel("acknowledged").UncheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add subscription" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#subscription-form [role=status]")).ToContainTextAsync("secret");
+        var none = await (await ward.Tenant.Admin.Get("/api/v1/notifications/subscriptions")).ShouldBeAsync(HttpStatusCode.OK);
+        none.GetProperty("items").GetArrayLength().ShouldBe(0);
+
+        await page.GetByLabel("Signing secret").FillAsync("a-signing-secret-of-some-length");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add subscription" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#subscription-list")).ToContainTextAsync("https://hooks.example.org/vigil");
+        var stored = await (await ward.Tenant.Admin.Get("/api/v1/notifications/subscriptions")).ShouldBeAsync(HttpStatusCode.OK);
+        var subscription = stored.GetProperty("items").EnumerateArray().Single();
+        subscription.GetProperty("url").GetString().ShouldBe("https://hooks.example.org/vigil");
+        subscription.GetProperty("minSeverity").GetString().ShouldBe("urgent");
+        subscription.GetProperty("types").EnumerateArray().Select(t => t.GetString()).ShouldBe(["alert.created", "alert.escalated", "alert.resolved"]);
+        subscription.GetProperty("hasSecret").GetBoolean().ShouldBeTrue();
+        await page.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("subscriptions"), FullPage = true });
+    }
 }

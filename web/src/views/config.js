@@ -126,7 +126,8 @@ async function subscriptionEditor(section) {
   }
   const list = h("ul", { class: "subscriptions", id: "subscription-list" });
   const message = h("p", { role: "status", class: "hint" });
-  const canEdit = session.info.canManage || session.info.canAct;
+  // Subscriptions are the customer admin's (policy manage): others see them read-only.
+  const canEdit = session.info.canManage;
   let editing = null;
 
   const url = h("input", { id: "sub-url", type: "url", required: true, placeholder: "https://example.org/hooks/vigil" });
