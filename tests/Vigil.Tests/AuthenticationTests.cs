@@ -246,6 +246,11 @@ public sealed class AuthenticationTests(ServerFixture fixture) : IClassFixture<S
             "/api/v1/dashboard/ward",
             "/api/v1/dashboard/stream-tokens",
             "/api/v1/dashboard/stream",
+            "/api/v1/notifications/subscriptions",
+            "/api/v1/notifications/subscriptions/{id}",
+            "/api/v1/notifications/deliveries",
+            "/api/v1/notifications/deliveries/{id}",
+            "/api/v1/notifications/deliveries/{id}/redeliver",
         ], ignoreOrder: true);
     }
 }
