@@ -125,8 +125,10 @@ internal sealed class GrpcCall : IDisposable
         {
             (code, message) = (GrpcStatusCode.Unavailable, "The write could not be made durable and was not stored; retry.");
         }
-        catch (OperationCanceledException) when (call._deadlinePassed)
+        catch (Exception) when (call._deadlinePassed)
         {
+            // However the cancellation surfaced (a driver's own exception for an interrupted query, say), the call
+            // ended because its deadline passed.
             (code, message) = (GrpcStatusCode.DeadlineExceeded, "the deadline passed before the call finished");
         }
         catch (Exception) when (http.RequestAborted.IsCancellationRequested)

@@ -11,9 +11,7 @@ namespace Vigil.Storage.Tests.Distributed;
 public sealed class KafkaServer : IAsyncLifetime
 {
     public const string ClientVariable = "VIGIL_TEST_KAFKA_CLIENT";
-    // The first two are what Kafka 0.9 needs; the session timeout (librdkafka's default is 45 s) is the tests': a member
-    // that goes without leaving its group (a killed process) is replaced within 10 s, inside the tests' deadlines.
-    private const string Kafka09Client = "api.version.request=false;broker.version.fallback=0.9.0.1;session.timeout.ms=10000;heartbeat.interval.ms=3000";
+    private const string Kafka09Client = "api.version.request=false;broker.version.fallback=0.9.0.1";
 
     private string? _bootstrapServers;
     private string _problem = $"{TestServers.KafkaVariable} is not set, nor in artifacts/test-deps/env";

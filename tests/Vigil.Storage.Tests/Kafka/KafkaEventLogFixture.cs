@@ -43,7 +43,11 @@ internal sealed class KafkaEventLogFixture : IEventLogFixture
         {
             Bootstrap = client.BootstrapServers,
             Prefix = $"t{Guid.NewGuid():N}"[..13] + ".",
-            Config = client.Where(c => c.Key != "bootstrap.servers").ToDictionary(c => c.Key, c => c.Value),
+            // A member that went without leaving its group is replaced after the session timeout (librdkafka's default
+            // is 45 s): 10 s keeps a restart inside the tests' deadlines.
+            Config = client.Where(c => c.Key != "bootstrap.servers")
+                .Append(new("session.timeout.ms", "10000")).Append(new("heartbeat.interval.ms", "3000"))
+                .ToDictionary(c => c.Key, c => c.Value),
         };
         var fixture = new KafkaEventLogFixture(await PostgresTestDatabase.CreateAsync(postgres), options, name);
         fixture._db.Migrate();
