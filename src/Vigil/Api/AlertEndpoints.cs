@@ -77,18 +77,7 @@ public static class AlertEndpoints
         var toTime = FieldRules.QueryTime(to, "to", errors);
         var take = FieldRules.Limit(limit, errors);
 
-        long? before = null;
-        if (cursor is not null)
-        {
-            if (long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
-            {
-                before = parsed;
-            }
-            else
-            {
-                errors.Add(new FieldError(null, "cursor", "is not a cursor this API returned"));
-            }
-        }
+        var before = FieldRules.SeqCursor(cursor, errors);
 
         if (errors.Count > 0)
         {

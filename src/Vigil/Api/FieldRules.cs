@@ -92,6 +92,26 @@ public static class FieldRules
         return value;
     }
 
+    /// <summary>
+    /// A page cursor that is a row's sequence number, as the list endpoints hand out in <c>nextCursor</c>: null when
+    /// absent; anything else but a whole number adds an error on <c>cursor</c>.
+    /// </summary>
+    public static long? SeqCursor(string? cursor, List<FieldError> errors)
+    {
+        if (cursor is null)
+        {
+            return null;
+        }
+
+        if (long.TryParse(cursor, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seq))
+        {
+            return seq;
+        }
+
+        errors.Add(new FieldError(null, "cursor", "is not a cursor this API returned"));
+        return null;
+    }
+
     /// <summary>A page size from the query: <paramref name="fallback"/> when absent, else a whole number from 1 to <paramref name="max"/>.</summary>
     public static int Limit(string? text, List<FieldError> errors, int fallback = 100, int max = 1000)
     {

@@ -46,18 +46,7 @@ public static class DeliveryEndpoints
         }
 
         var take = FieldRules.Limit(limit, errors, max: 500);
-        long? before = null;
-        if (cursor is not null)
-        {
-            if (long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
-            {
-                before = parsed;
-            }
-            else
-            {
-                errors.Add(new FieldError(null, "cursor", "is not a cursor this API returned"));
-            }
-        }
+        var before = FieldRules.SeqCursor(cursor, errors);
 
         if (errors.Count > 0)
         {
