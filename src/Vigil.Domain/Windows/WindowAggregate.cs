@@ -61,17 +61,7 @@ public sealed record WindowAggregate(
             throw new ArgumentException($"cannot add reading {reading.Id} ({reading.PatientId}/{reading.Type} at {reading.ObservedAt:O}) to {Describe()}", nameof(reading));
         }
 
-        var isLast = reading.ObservedAt >= LastAt;
-        return this with
-        {
-            Count = Count + 1,
-            Sum = Sum + value,
-            Min = Math.Min(Min, value),
-            Max = Math.Max(Max, value),
-            Last = isLast ? value : Last,
-            LastAt = isLast ? reading.ObservedAt : LastAt,
-            Final = final,
-        };
+        return Combined(1, value, value, value, value, reading.ObservedAt, final);
     }
 
     /// <summary>
@@ -86,16 +76,22 @@ public sealed record WindowAggregate(
             throw new ArgumentException($"cannot merge {later.Describe()} into {Describe()}", nameof(later));
         }
 
-        var laterIsLast = later.LastAt >= LastAt;
+        return Combined(later.Count, later.Sum, later.Min, later.Max, later.Last, later.LastAt, Final || later.Final);
+    }
+
+    /// <summary>This aggregate with the readings of a later arrival summed in; on equal event times the later "last" wins.</summary>
+    private WindowAggregate Combined(long count, double sum, double min, double max, double last, DateTimeOffset lastAt, bool final)
+    {
+        var laterIsLast = lastAt >= LastAt;
         return this with
         {
-            Count = Count + later.Count,
-            Sum = Sum + later.Sum,
-            Min = Math.Min(Min, later.Min),
-            Max = Math.Max(Max, later.Max),
-            Last = laterIsLast ? later.Last : Last,
-            LastAt = laterIsLast ? later.LastAt : LastAt,
-            Final = Final || later.Final,
+            Count = Count + count,
+            Sum = Sum + sum,
+            Min = Math.Min(Min, min),
+            Max = Math.Max(Max, max),
+            Last = laterIsLast ? last : Last,
+            LastAt = laterIsLast ? lastAt : LastAt,
+            Final = final,
         };
     }
 
