@@ -35,7 +35,7 @@ public sealed class PatientChanges(bool publish = true)
     /// </summary>
     public void Publish(WriteContext ctx, IReadOnlyCollection<(string CustomerId, string PatientId)> patients)
     {
-        if (!publish || patients.Count == 0)
+        if (!Publishes(ctx) || patients.Count == 0)
         {
             return;
         }
@@ -44,11 +44,17 @@ public sealed class PatientChanges(bool publish = true)
         {
             Notify(ctx, patients);
         }
-        else if (Changed is not null)
+        else
         {
             ctx.OnCommitted(() => Raise(patients));
         }
     }
+
+    /// <summary>
+    /// Whether <see cref="Publish"/> in <paramref name="ctx"/> announces anything: a caller can skip gathering the
+    /// patients when it does not (announcements off, or SQLite with no one listening in this process).
+    /// </summary>
+    public bool Publishes(WriteContext ctx) => publish && (ctx.Dialect == SqlDialect.Postgres || Changed is not null);
 
     /// <summary>Raises <see cref="Changed"/>: for the PostgreSQL listener, and for <see cref="Publish"/> after commit.</summary>
     public void Raise(IReadOnlyCollection<(string CustomerId, string PatientId)> patients) => Changed?.Invoke(patients);

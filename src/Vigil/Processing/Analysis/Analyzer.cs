@@ -40,6 +40,11 @@ public sealed class Analyzer(
         news2.Apply(ctx, readings);
         thresholds.Apply(ctx, readings);
         // One announcement per round for the live views (the dashboard), delivered on commit.
+        if (!changes.Publishes(ctx))
+        {
+            return;
+        }
+
         var patients = new HashSet<(string CustomerId, string PatientId)>();
         foreach (var r in readings)
         {
