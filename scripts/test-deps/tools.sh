@@ -2,7 +2,7 @@
 # Command-line tools the tests call (no server): Debian's docker-compose, whose `config -q` checks
 # deploy/docker-compose.yml (no Docker engine is needed or started), python3-yaml, which parses deploy/k8s/*.yaml,
 # python3-hl7, the HL7 v2 peer of the MLLP listener's tests, and python3-grpcio with python3-protobuf, the independent
-# gRPC client of the gRPC tests, and Debian's chromium, the browser the dashboard's Playwright tests drive.
+# gRPC client of the gRPC tests, prometheus (promtool and a real scraper), python3-jwt (mints test tokens), and Debian's chromium, the browser the dashboard's Playwright tests drive.
 #   scripts/test-deps/tools.sh [start|stop]
 # start (the default) installs what is missing; stop does nothing. Idempotent.
 set -euo pipefail
@@ -17,6 +17,11 @@ case "${1:-start}" in
     /usr/bin/python3 -c "import hl7.client" 2>/dev/null || apt_install python3-hl7
     # python3-grpcio, python3-protobuf: an independent gRPC client for tests/Vigil.Tests/Grpc.
     /usr/bin/python3 -c "import grpc, google.protobuf" 2>/dev/null || apt_install python3-grpcio python3-protobuf
+    # prometheus: `promtool check metrics` and a real scrape of /metrics (tests/Vigil.Tests/Observability).
+    command -v promtool >/dev/null 2>&1 || apt_install prometheus
+    command -v promtool >/dev/null 2>&1 || die "promtool is still missing after apt-get install prometheus"
+    # python3-jwt, python3-cryptography: an independent JWT implementation (PyJWT) mints the tokens of tests/Vigil.Tests/Security.
+    /usr/bin/python3 -c "import jwt, cryptography" 2>/dev/null || apt_install python3-jwt python3-cryptography
     # chromium: the browser of tests/Vigil.Tests/Dashboard (Playwright drives /usr/bin/chromium; it downloads no browser).
     [ -x /usr/bin/chromium ] || apt_install chromium
     [ -x /usr/bin/chromium ] || die "chromium is still missing after apt-get install chromium"
