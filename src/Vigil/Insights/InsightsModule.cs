@@ -1,5 +1,6 @@
 using Vigil.Insights.Llm;
 using Vigil.Insights.Questions;
+using Vigil.Insights.Summary;
 using Vigil.Storage.Goals;
 
 namespace Vigil.Insights;
@@ -21,6 +22,8 @@ public static class InsightsModule
         builder.Services.AddSingleton<LlmClient>();
         builder.Services.AddSingleton<LlmQuestionParser>();
         builder.Services.AddSingleton<QuestionAnswerer>();
+        builder.Services.AddSingleton<SummaryFactsReader>();
+        builder.Services.AddSingleton<PatientSummaries>();
         return builder;
     }
 
@@ -29,5 +32,6 @@ public static class InsightsModule
     {
         app.MapHealthGoals();
         app.MapAsk();
+        app.MapPatientSummary();
     }
 }
