@@ -29,11 +29,14 @@ public static partial class FactCheck
         return unsupported;
     }
 
-    /// <summary>Every number in the facts' JSON (values, counts, the parts of times), the deterministic text's, and the period's length in hours.</summary>
-    public static IEnumerable<double> NumbersOf(SummaryFacts facts, string deterministicText)
+    /// <summary>
+    /// Every number in the facts' JSON (values, counts, the parts of times) and the period's length in hours. Exact
+    /// values only: a number already rounded (91.5 for 91.46) would let a second rounding (92) through.
+    /// </summary>
+    public static IEnumerable<double> NumbersOf(SummaryFacts facts)
     {
         var json = JsonSerializer.Serialize(facts, new JsonSerializerOptions(JsonSerializerDefaults.Web));
-        return AnyNumber().Matches(json + " " + deterministicText).Select(m => double.Parse(m.Value, CultureInfo.InvariantCulture))
+        return AnyNumber().Matches(json).Select(m => double.Parse(m.Value, CultureInfo.InvariantCulture))
             .Append(Math.Round((facts.To - facts.From).TotalHours));
     }
 

@@ -45,7 +45,7 @@ public sealed class PatientSummaries(SummaryFactsReader reader, LlmClient llm)
             return Fallback(facts, deterministic, answer.Failure);
         }
 
-        var unsupported = FactCheck.Unsupported(text, FactCheck.NumbersOf(facts, deterministic));
+        var unsupported = FactCheck.Unsupported(text, FactCheck.NumbersOf(facts));
         return unsupported.Count > 0
             ? Fallback(facts, deterministic, $"the LLM's text has numbers that are not among the facts: {string.Join(", ", unsupported.Distinct())}")
             : new PatientSummary(facts.PatientId, facts.From, facts.To, facts, text.Trim(), Llm, llm.Model, null);
