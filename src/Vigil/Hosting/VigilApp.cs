@@ -4,6 +4,7 @@ using Vigil.Api;
 using Vigil.Dashboard;
 using Vigil.Fhir;
 using Vigil.Hl7;
+using Vigil.Insights;
 using Vigil.Notifications;
 using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
@@ -48,6 +49,7 @@ public static class VigilApp
         builder.AddVigilDashboard(deployment);
         builder.AddVigilNotifications(deployment);
         builder.AddVigilDemo(deployment);
+        builder.AddVigilInsights();
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -89,6 +91,7 @@ public static class VigilApp
             app.MapNotificationSubscriptions();
             app.MapNotificationDeliveries();
             app.MapVigilSimulator();
+            app.MapVigilInsights();
         }
 
         if (deployment.Runs(Module.FhirIngest))

@@ -3,6 +3,7 @@ import { h, clear } from "../dom.js";
 import * as live from "../live.js";
 import { vitalChart, news2Chart } from "../charts.js";
 import { VITALS, RISK_LABEL, time } from "../format.js";
+import { goalsSection } from "./goals.js";
 
 // Chart ranges and the window size each is drawn from (docs/api.md: 1m, 5m and 1h aggregates).
 const RANGES = [
@@ -31,12 +32,13 @@ export async function patientView(main, patientId) {
   const charts = h("section", { class: "charts", "aria-label": "Vital sign charts", id: "charts" });
   const news2Section = h("section", { class: "card", "aria-labelledby": "news2-title" }, h("h2", { id: "news2-title" }, "NEWS2"));
   const timeline = h("section", { class: "card", "aria-labelledby": "timeline-title" }, h("h2", { id: "timeline-title" }, "Timeline"));
+  const goals = goalsSection(patientId);
   main.append(
     h("nav", { "aria-label": "Breadcrumb", class: "crumbs" }, h("a", { href: patient.departmentId ? `#/ward/${enc(patient.departmentId)}` : "#/ward" }, "← Ward")),
     h("div", { class: "view-head" },
       h("h1", {}, patient.name),
       h("p", { class: "hint" }, [patient.mrn && `MRN ${patient.mrn}`, patient.departmentId && `Department ${patient.departmentId}`, `Status ${patient.status}`].filter(Boolean).join(" · "))),
-    rangeGroup, charts, news2Section, timeline);
+    rangeGroup, charts, news2Section, goals.element, timeline);
 
   let loading = null;
   async function draw() {
@@ -82,7 +84,7 @@ export async function patientView(main, patientId) {
         h("p", {}, `Latest: ${latest.score} (${RISK_LABEL[latest.risk] ?? latest.risk} risk) at ${time(latest.at)}`),
         news2Chart({ points, width, range: span }).element);
     }
-    await drawTimeline();
+    await Promise.all([drawTimeline(), goals.draw()]);
   }
 
   async function drawTimeline() {
