@@ -27,6 +27,7 @@
 #   BENCH_KAFKA_CLIENT ["api.version.request=false;broker.version.fallback=0.9.0.1"] Kafka client settings
 #     (key=value;key=value) for the test broker, Kafka 0.9.0.1; "" for a newer broker
 #   BENCH_VIGIL_ARGS [""] extra arguments for every `vigil serve`; default: as shipped
+#   BENCH_DIST_GC_ADAPTATION [0]  DOTNET_GCDynamicAdaptationMode of every `vigil serve`: 0 (DATAS off) as deploy/ sets it
 #   BENCH_REPORT [docs/benchmarks.md]  BENCH_WORK_DIR [artifacts/bench-run.XXXXXX]  BENCH_KEEP [0]  as for run.sh
 #   BENCH_BUILD [1]  0 skips the Release builds (run.sh has just made them)
 # Only 127.0.0.1 is used. Every wait is bounded. Started processes, created databases and started servers go on exit.
@@ -105,6 +106,8 @@ start_serve() {   # name roles connection-string prefix -> pid in serve_pid, url
   serve_data="$work/$name-data"
   serve_url="http://127.0.0.1:$port"
   # shellcheck disable=SC2086  # BENCH_VIGIL_ARGS is split into words on purpose
+  # DATAS off, as the deployment manifests (deploy/) run the distributed roles.
+  DOTNET_GCDynamicAdaptationMode="${BENCH_DIST_GC_ADAPTATION:-0}" \
   dotnet "$vigil_dll" serve --data-dir "$serve_data" --urls "$serve_url" --roles "$roles" --storage postgres --connection-string "$cs" \
     --log kafka --kafka-bootstrap "$kafka" "${kafka_args[@]}" --Kafka:Prefix "$prefix" --Vigil:Grpc:Port 0 $vigil_args >"$work/$name.log" 2>&1 &
   serve_pid=$!
