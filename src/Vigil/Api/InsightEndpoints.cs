@@ -78,7 +78,8 @@ public static class InsightEndpoints
         var trends = new List<TrendView>();
         foreach (var vital in only is null ? VitalTypes.All.Where(t => t.Kind == ValueKind.Quantity) : [only])
         {
-            var windows = await store.QueryAsync(caller.Tenant, patientId, vital, WindowSize.FiveMinutes, to - longest, to, cancellationToken);
+            var windows = await store.QueryAsync(
+                caller.Tenant, patientId, vital, WindowSize.FiveMinutes, to - longest, to + WindowSize.FiveMinutes.Length, cancellationToken);
             if (windows.Count == 0 && only is null)
             {
                 continue;
@@ -93,10 +94,13 @@ public static class InsightEndpoints
         return TypedResults.Ok(new TrendsView(patientId, to, Confidence, trends));
     }
 
-    /// <summary>The trend of the windows that start within [from, to), each a point at its middle weighted by its count.</summary>
+    /// <summary>
+    /// The trend of the windows that start within (from, to]: the window holding <paramref name="to"/> and those before
+    /// it, as many as the span holds. Each is a point at its middle weighted by its reading count.
+    /// </summary>
     internal static TrendView Fit(VitalType type, string span, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<WindowAggregate> windows)
     {
-        var points = windows.Where(w => w.Start >= from && w.Start < to)
+        var points = windows.Where(w => w.Start > from && w.Start <= to)
             .Select(w => new TrendPoint(w.Start + (w.Size.Length / 2), w.Mean, w.Count)).ToList();
         var trend = TrendLine.Fit(points, Confidence);
         var direction = trend switch
