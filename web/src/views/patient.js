@@ -2,7 +2,7 @@ import { api, q, enc } from "../api.js";
 import { h, clear } from "../dom.js";
 import * as live from "../live.js";
 import { vitalChart, news2Chart } from "../charts.js";
-import { VITALS, RISK_LABEL, time } from "../format.js";
+import { VITALS, RISK_LABEL, time, trendText } from "../format.js";
 
 // Chart ranges and the window size each is drawn from (docs/api.md: 1m, 5m and 1h aggregates).
 const RANGES = [
@@ -45,8 +45,9 @@ export async function patientView(main, patientId) {
     const from = to - range.seconds;
     const span = { from, to };
     const fromIso = new Date(from * 1000).toISOString();
-    const [effective, history, ...series] = await Promise.all([
+    const [effective, trends, history, ...series] = await Promise.all([
       api(`/api/v1/thresholds/effective${q({ patientId })}`),
+      api(`/api/v1/patients/${enc(patientId)}/trends`),
       api(`/api/v1/patients/${enc(patientId)}/news2/history${q({ from: fromIso, limit: 1000 })}`),
       ...CHARTS.flatMap((c) => c.types).map((type) =>
         api(`/api/v1/patients/${enc(patientId)}/aggregates${q({ type, window: range.window, from: fromIso })}`).then((rows) => [type, rows])),
@@ -69,6 +70,13 @@ export async function patientView(main, patientId) {
       const figure = h("figure", { class: "card chart-card", dataset: { chart: chart.types[0] } },
         h("figcaption", {}, h("h2", {}, chart.title),
           h("p", { class: "hint" }, `${count} ${range.window} windows: mean line, min–max band. ${limitText}`)));
+      // The slope of each vital over the last 6 and 24 hours of its data, with its 95 % interval (docs/insights.md).
+      const slopes = chart.types.map((type) => {
+        const label = chart.types.length > 1 ? `${VITALS.find((v) => v.type === type).label}: ` : "";
+        const spans = trends.trends.filter((t) => t.type === type);
+        return spans.length ? h("p", { class: "trend", dataset: { trend: type } }, `Trend ${label}${spans.map((t) => trendText(t, chart.unit)).join("; ")}`) : null;
+      }).filter(Boolean);
+      figure.querySelector("figcaption").append(...slopes);
       if (count === 0) figure.append(h("p", { class: "empty" }, "No readings in this range."));
       else figure.append(vitalChart({ title: "", unit: chart.unit, series: data, limits, width, range: span }).element);
       charts.append(figure);
