@@ -21,14 +21,18 @@ var onset = courseStart + CourseTiming.Ward.Onset;
     ("anomaly k=4 m=2", 4, 2),
 ];
 
-var groups = new (string Name, string Course, Func<Random, Baseline> Draw)[]
+// A group is a course per patient index and a baseline draw. Groups keep their seeds when others are added after them.
+var groups = new (string Name, Func<int, string> Course, Func<Random, Baseline> Draw)[]
 {
-    ("stable", Scenario.Stable, Baseline.Draw),
-    ("atypical (stable, unusual normal)", Scenario.Stable, Baseline.DrawAtypical),
-    ("sepsis", Scenario.Sepsis, Baseline.Draw),
-    ("hypoxia", Scenario.Hypoxia, Baseline.Draw),
-    ("bradycardia", Scenario.Bradycardia, Baseline.Draw),
+    ("stable", _ => Scenario.Stable, Baseline.Draw),
+    ("atypical (stable, unusual normal)", _ => Scenario.Stable, Baseline.DrawAtypical),
+    ("sepsis", _ => Scenario.Sepsis, Baseline.Draw),
+    ("hypoxia", _ => Scenario.Hypoxia, Baseline.Draw),
+    ("bradycardia", _ => Scenario.Bradycardia, Baseline.Draw),
+    ("disconnect (monitor silent from onset)", _ => Scenario.Disconnect, Baseline.Draw),
+    ("mixed ward", i => Scenario.ForPatient(Scenario.Mixed, i), Baseline.Draw),
 };
+string[] deteriorations = [Scenario.Sepsis, Scenario.Hypoxia, Scenario.Bradycardia];
 
 Console.WriteLine($"Patients per group: {perGroup}; one simulated day each, a round every {interval.TotalSeconds:0} s; deteriorating courses start at 04:00, onset 04:15, worst at 06:15.");
 Console.WriteLine();
@@ -36,11 +40,12 @@ Console.WriteLine("| group | rules | alerts per patient-day | alerts before onse
 Console.WriteLine("|---|---|---|---|---|---|");
 for (var g = 0; g < groups.Length; g++)
 {
-    var (name, course, draw) = groups[g];
+    var (name, courseOf, draw) = groups[g];
     var results = Enumerable.Range(0, perGroup).AsParallel().AsOrdered().Select(i =>
     {
+        var course = courseOf(i);
         var patient = new SimulatedPatient($"{course}-{i}", SimulatedWard.PatientSeed(2026 + g, i), course, courseStart, CourseTiming.Ward, draw);
-        return PatientRun.Run(patient, start, day, interval, variants);
+        return (Course: course, Result: PatientRun.Run(patient, start, day, interval, variants));
     }).ToList();
 
     var families = new List<(string Rules, Func<PatientRun.Result, RuleFamily> Pick)>
@@ -49,20 +54,22 @@ for (var g = 0; g < groups.Length; g++)
         ("NEWS2 (medium or high risk)", r => r.News2),
     };
     families.AddRange(variants.Select((v, i) => (v.Name, (Func<PatientRun.Result, RuleFamily>)(r => r.Anomaly[i]))));
-    var deteriorating = course != Scenario.Stable;
+    var deteriorating = results.Count(r => deteriorations.Contains(r.Course));
+    var onCourse = results.Any(r => r.Course != Scenario.Stable);
     foreach (var (rules, pick) in families)
     {
-        var raises = results.Select(r => pick(r).Raises).ToList();
+        var raises = results.Select(r => pick(r.Result).Raises).ToList();
         var perDay = raises.Sum(r => r.Count) / (double)perGroup;
         var beforeOnsetHours = (onset - start).TotalHours;
         var before = raises.Sum(r => r.Count(x => x.At < onset)) / (perGroup * beforeOnsetHours / 24);
-        var delays = raises.Select(r => r.Where(x => x.At >= onset).Select(x => (x.At - onset).TotalMinutes).DefaultIfEmpty(double.NaN).Min())
+        var delays = results.Where(r => deteriorations.Contains(r.Course))
+            .Select(r => pick(r.Result).Raises.Where(x => x.At >= onset).Select(x => (x.At - onset).TotalMinutes).DefaultIfEmpty(double.NaN).Min())
             .Where(d => !double.IsNaN(d)).OrderBy(d => d).ToList();
-        var detected = deteriorating ? $"{delays.Count}/{perGroup}" : "";
-        var delay = deteriorating && delays.Count > 0
+        var detected = deteriorating > 0 ? $"{delays.Count}/{deteriorating}" : "";
+        var delay = deteriorating > 0 && delays.Count > 0
             ? $"{delays[delays.Count / 2]:0} ({delays[0]:0}-{delays[^1]:0})"
-            : deteriorating ? "none" : "";
-        var beforeText = deteriorating ? before.ToString("0.00", CultureInfo.InvariantCulture) : "";
+            : deteriorating > 0 ? "none" : "";
+        var beforeText = onCourse ? before.ToString("0.00", CultureInfo.InvariantCulture) : "";
         if (Environment.GetEnvironmentVariable("EVAL_BY_RULE") == "1")
         {
             Console.Error.WriteLine($"{name} / {rules}: " + string.Join(", ", raises.SelectMany(r => r).GroupBy(x => x.Rule).Select(x => $"{x.Key} {x.Count()} at {string.Join(" ", x.Take(8).Select(y => y.At.ToString("HH:mm")))}")));
