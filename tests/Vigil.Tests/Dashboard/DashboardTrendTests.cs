@@ -14,7 +14,7 @@ public sealed class DashboardTrendTests(ServerFixture fixture) : IClassFixture<S
     private VigilServer Server => fixture.Server;
 
     [Fact]
-    public async Task Each_chart_of_the_patient_view_labels_its_vitals_slope_over_6_and_24_hours()
+    public async Task Each_chart_of_the_patient_view_labels_its_vitals_slope_over_6_and_24_hours_and_the_patients_own_baseline()
     {
         var ward = await Ward.CreateAsync(Server, "browser-trend", "p1");
         // Six hours of pulse rising 2 /min per hour and a flat SpO2, a reading every five minutes, the last a minute ago.
@@ -46,6 +46,9 @@ public sealed class DashboardTrendTests(ServerFixture fixture) : IClassFixture<S
         var pulse = page.Locator("[data-chart=heart_rate] [data-trend=heart_rate]");
         await Assertions.Expect(pulse).ToHaveTextAsync(new Regex(@"^Trend 6 h \+[12]\.\d\d /min per hour \(95 % CI \+\d\.\d\d to \+\d\.\d\d\), ↑ rising; 24 h \+[12]\.\d\d /min per hour .*↑ rising$"));
         await Assertions.Expect(page.Locator("[data-chart=spo2] [data-trend=spo2]")).ToContainTextAsync("→ steady");
+        // The patient's own baseline, as the analyzer keeps it: 71 minutes completed (the 72nd is still open).
+        await Assertions.Expect(page.Locator("[data-chart=heart_rate] [data-baseline=heart_rate]"))
+            .ToHaveTextAsync(new Regex(@"^Own baseline \d+ /min, spread \d+\.\d, from 71 minutes$"));
         // No respiration readings: no trend label on that chart.
         await Assertions.Expect(page.Locator("[data-chart=respiratory_rate] [data-trend]")).ToHaveCountAsync(0);
         await page.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("patient-trends"), FullPage = true });
