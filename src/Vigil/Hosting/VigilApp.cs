@@ -84,6 +84,8 @@ public static class VigilApp
             app.MapAggregates();
             app.MapDeadLetters();
             app.MapThresholds();
+            app.MapAnomalyRules();
+            app.MapInsights();
             app.MapAlerts();
             app.MapTimeline();
             app.MapHl7Senders();
