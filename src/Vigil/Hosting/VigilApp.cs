@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Vigil.Api;
+using Vigil.Audit;
 using Vigil.Dashboard;
 using Vigil.Fhir;
 using Vigil.Hl7;
@@ -9,6 +10,7 @@ using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
 using Vigil.Security;
+using Vigil.Security.RateLimits;
 using Vigil.Simulation;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
@@ -42,6 +44,8 @@ public static class VigilApp
         builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
         builder.AddVigilStorage(deployment);
         builder.AddVigilSecurity();
+        builder.AddVigilRateLimits();
+        builder.AddVigilAudit();
         builder.AddVigilProcessing(deployment);
         builder.AddVigilReadiness(deployment);
         builder.AddVigilHl7(deployment);
@@ -59,6 +63,8 @@ public static class VigilApp
         var app = builder.Build();
         app.Use((context, next) => Problems.Handle(context, next));
         app.UseAuthentication();
+        app.UseVigilRateLimits();
+        app.UseVigilAudit();
         app.UseAuthorization();
         app.MapVigilHealth();
         // Endpoints of roles this process does not run are not mapped: they answer 404.
@@ -89,6 +95,7 @@ public static class VigilApp
             app.MapNotificationSubscriptions();
             app.MapNotificationDeliveries();
             app.MapVigilSimulator();
+            app.MapAudit();
         }
 
         if (deployment.Runs(Module.FhirIngest))
