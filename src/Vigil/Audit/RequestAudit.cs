@@ -59,7 +59,8 @@ public sealed class RequestAudit(RequestDelegate next, AuditTrail trail, TimePro
 
         var caller = Caller.From(http.User);
         var endpoint = http.GetEndpoint() as RouteEndpoint;
-        var route = endpoint?.RoutePattern.RawText ?? http.Request.Path.Value ?? "";
+        // A group's root route reads "/api/v1/patients/"; the trail writes it as the collection, without the slash.
+        var route = (endpoint?.RoutePattern.RawText ?? http.Request.Path.Value ?? "") is { Length: > 1 } raw ? raw.TrimEnd('/') : "/";
         var (resourceType, resourceId) = endpoint is null ? (null, null) : Resource(endpoint.RoutePattern, http);
         if (resourceId is null && http.Response.StatusCode == StatusCodes.Status201Created
             && http.Response.Headers.Location.ToString() is { Length: > 0 } location)

@@ -19,6 +19,7 @@ public static class RateLimitModule
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.PerKey.Period > TimeSpan.Zero && o.PerCustomer.Period > TimeSpan.Zero, "Vigil:RateLimits periods must be positive")
             .ValidateOnStart();
+        builder.Services.AddRateLimiter(_ => { });
         builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, settings) =>
         {
             var o = settings.Value;
