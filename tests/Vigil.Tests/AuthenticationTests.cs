@@ -251,6 +251,7 @@ public sealed class AuthenticationTests(ServerFixture fixture) : IClassFixture<S
             "/api/v1/notifications/deliveries",
             "/api/v1/notifications/deliveries/{id}",
             "/api/v1/notifications/deliveries/{id}/redeliver",
+            "/api/v1/audit",
         ], ignoreOrder: true);
     }
 }
