@@ -68,6 +68,29 @@ public abstract class AuditTrailTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_FHIR_search_and_the_dashboards_live_stream_are_in_the_trail_under_the_caller_before_their_answers()
+    {
+        using var tenant = await Tenant.CreateAsync(Server, "audit-fhir");
+        var admin = Actor(tenant.Admin);
+        (await tenant.Admin.Get("/fhir/Observation?patient=Patient/p")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var search = (await TrailAsync(tenant.Admin, "?patientId=p&action=read")).ShouldHaveSingleItem();
+        (Text(search, "actor"), Text(search, "route"), Text(search, "resourceType"), Text(search, "outcome"))
+            .ShouldBe((admin, "/fhir/Observation", "Observation", "200"));
+
+        var token = (await (await tenant.Admin.PostAsync("/api/v1/dashboard/stream-tokens", null, Http.Ct)).ShouldBeAsync(HttpStatusCode.OK))
+            .GetProperty("token").GetString()!;
+        using var anonymous = Server.Client();
+        using (var stream = await anonymous.GetAsync($"/api/v1/dashboard/stream?access_token={Uri.EscapeDataString(token)}",
+                   HttpCompletionOption.ResponseHeadersRead, Http.Ct))
+        {
+            stream.StatusCode.ShouldBe(HttpStatusCode.OK);
+            // The stream is open and recorded before its first byte, under the key the token was issued to.
+            Db.Scalar("SELECT COUNT(*) FROM audit_log WHERE customer_id = 'audit-fhir' AND route = '/api/v1/dashboard/stream' AND actor = @a",
+                ("@a", admin)).ShouldBe(1);
+        }
+    }
+
+    [Fact]
     public async Task The_trail_pages_newest_first_and_filters_by_time_actor_patient_and_action()
     {
         using var tenant = await Tenant.CreateAsync(Server, "audit-page");
