@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Vigil.Security;
 using Vigil.Storage.Audit;
+using Vigil.Storage.Writes;
 
 namespace Vigil.Audit;
 
@@ -17,15 +18,43 @@ namespace Vigil.Audit;
 /// </summary>
 public sealed class RequestAudit(RequestDelegate next, AuditTrail trail, TimeProvider clock)
 {
+    /// <summary>What the middleware knows of a request: when it arrived, and the status its entry was written with inside a write job.</summary>
+    private sealed class State(DateTimeOffset at)
+    {
+        public DateTimeOffset At { get; } = at;
+
+        public int? RecordedStatus { get; set; }
+    }
+
+    /// <summary>
+    /// Writes the request's entry inside its write job, with <paramref name="status"/>, the answer the endpoint gives once
+    /// the job commits: the write and its entry become durable in one commit (on the ingest paths, one fsync instead of
+    /// two). A job that is rolled back takes the entry with it, and the request is recorded when it is answered, as any other.
+    /// </summary>
+    public static void RecordWithin(HttpContext http, WriteContext ctx, int status)
+    {
+        if (http.Features.Get<State>() is not { } state
+            || Describe(http, state.At, false, status.ToString(CultureInfo.InvariantCulture)) is not { } entry)
+        {
+            return;
+        }
+
+        AuditStore.Record(ctx, [entry]);
+        ctx.OnCommitted(() => state.RecordedStatus = status);
+    }
+
     public async Task InvokeAsync(HttpContext http)
     {
         var at = clock.GetUtcNow();
+        var state = new State(at);
+        http.Features.Set(state);
         var grpc = http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;
         var recorded = false;
         http.Response.OnStarting(() =>
         {
             string? outcome = grpc
                 ? http.Response.Headers.TryGetValue("grpc-status", out var status) ? GrpcOutcome(status.ToString()) : null
+                : state.RecordedStatus == http.Response.StatusCode ? null
                 : http.Response.StatusCode.ToString(CultureInfo.InvariantCulture);
             if (outcome is null)
             {
