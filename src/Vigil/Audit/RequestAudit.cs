@@ -14,6 +14,7 @@ namespace Vigil.Audit;
 /// before its answer leaves: the entry is written in <c>OnStarting</c>, when the status is set and nothing is sent yet,
 /// and the headers wait for its commit. A gRPC call's outcome is in its trailers, so it is recorded when the call's
 /// handler returns and before the trailers go; a trailers-only answer (an error) is recorded in <c>OnStarting</c>.
+/// The ingest endpoints write their entry in their own write job instead (<see cref="RecordWithin"/>).
 /// Anonymous requests (health, requests without a valid key, which get 401) are not recorded.
 /// </summary>
 public sealed class RequestAudit(RequestDelegate next, AuditTrail trail, TimeProvider clock)
@@ -103,8 +104,12 @@ public sealed class RequestAudit(RequestDelegate next, AuditTrail trail, TimePro
             : ActionOf(method);
         return new AuditEntry(at, caller.CustomerId, actor, caller.Role, grpc ? "grpc" : "http", action, method, Clip(route)!,
             Clip(resourceType), Clip(resourceId), Clip(PatientOf(http, resourceType, resourceId)), outcome,
-            http.Connection.RemoteIpAddress?.ToString());
+            Address(http.Connection.RemoteIpAddress));
     }
+
+    /// <summary>An IPv4 peer of a dual-stack listener as the IPv4 address it is, not "::ffff:a.b.c.d".</summary>
+    private static string? Address(System.Net.IPAddress? address) =>
+        (address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address)?.ToString();
 
     /// <summary>What a method does to its resource, in the trail's words.</summary>
     internal static string ActionOf(string method) => method switch
