@@ -98,6 +98,10 @@ public abstract class AccessMatrixTests(ServerFixture fixture)
 
         Endpoint[] endpoints =
         [
+            // First, while A's trail holds no attempt at B's ids (later ones are A's own record of them, and name B).
+            new("read audit trail", Access.Manage, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("GET", "/api/v1/audit")),
+                new Call("GET", $"/api/v1/audit?patientId={B}-pat"), HttpStatusCode.OK),
             new("create customer", Access.System, HttpStatusCode.Created,
                 i => Task.FromResult(new Call("POST", "/api/v1/customers", new { id = $"walk-new-{i}", name = "New" })),
                 new Call("POST", "/api/v1/customers", new { id = B, name = "Taken over" }), HttpStatusCode.Forbidden),

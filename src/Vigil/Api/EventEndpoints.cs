@@ -34,7 +34,12 @@ public static class EventEndpoints
         HttpContext http, GroupCommitter writer, EventStore store, IOptions<VigilOptions> options, TimeProvider clock, CancellationToken cancellationToken) =>
         IngestRequest.HandleAsync<EventInput, ClinicalEvent>(
             http, options.Value, clock.GetUtcNow(), EventJson.Parse, EventValidator.Validate,
-            (tenant, events, trace, ct) => writer.WriteAsync(ctx => store.Ingest(ctx, tenant, events, trace), ct),
+            (tenant, events, trace, ct) => writer.WriteAsync(ctx =>
+            {
+                var result = store.Ingest(ctx, tenant, events, trace);
+                Audit.RequestAudit.RecordWithin(http, ctx, StatusCodes.Status202Accepted);
+                return result;
+            }, ct),
             cancellationToken);
 
     public sealed record EventView(

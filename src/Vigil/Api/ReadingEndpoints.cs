@@ -37,7 +37,12 @@ public static class ReadingEndpoints
             (tenant, readings, trace, ct) =>
             {
                 var batch = ReadingStore.Prepare(tenant, readings, clock.GetUtcNow(), trace);
-                return writer.WriteAsync(ctx => store.Ingest(ctx, batch), ct);
+                return writer.WriteAsync(ctx =>
+                {
+                    var result = store.Ingest(ctx, batch);
+                    Audit.RequestAudit.RecordWithin(http, ctx, StatusCodes.Status202Accepted);
+                    return result;
+                }, ct);
             },
             cancellationToken);
 

@@ -26,10 +26,12 @@ internal sealed class GrpcCall : IDisposable
     private readonly long _maxMessageBytes;
     private readonly bool _gzip;
     private readonly CancellationTokenSource _cancel;
+    private readonly Security.RateLimits.StreamMessageRate? _messageRate;
     private bool _deadlinePassed;
 
-    private GrpcCall(HttpContext http, long maxMessageBytes, bool gzip, TimeSpan? timeout)
+    private GrpcCall(HttpContext http, long maxMessageBytes, bool gzip, TimeSpan? timeout, int messagesPerSecond = 0)
     {
+        _messageRate = messagesPerSecond > 0 ? new Security.RateLimits.StreamMessageRate(messagesPerSecond) : null;
         _http = http;
         _input = http.Request.BodyReader;
         _maxMessageBytes = maxMessageBytes;
@@ -56,7 +58,7 @@ internal sealed class GrpcCall : IDisposable
     /// Runs a call: checks the request, authenticates and authorizes the caller (<paramref name="policy"/>, the HTTP
     /// API's policies; null checks nothing), runs <paramref name="handle"/> and ends with its status. Vigil's errors become gRPC statuses.
     /// </summary>
-    public static async Task RunAsync(HttpContext http, string? policy, long maxMessageBytes, Func<GrpcCall, Task> handle)
+    public static async Task RunAsync(HttpContext http, string? policy, long maxMessageBytes, Func<GrpcCall, Task> handle, int messagesPerSecond = 0)
     {
         var request = http.Request;
         if (request.ContentType is not { } type || !(type == ContentType || type.StartsWith(ContentType + "+", StringComparison.Ordinal)
@@ -97,7 +99,7 @@ internal sealed class GrpcCall : IDisposable
         }
 
         var timeout = ParseTimeout(request.Headers["grpc-timeout"].ToString());
-        using var call = new GrpcCall(http, maxMessageBytes, encoding == "gzip", timeout);
+        using var call = new GrpcCall(http, maxMessageBytes, encoding == "gzip", timeout, messagesPerSecond);
         GrpcStatusCode code;
         string? message = null;
         IReadOnlyDictionary<string, string>? trailers = null;
@@ -193,6 +195,16 @@ internal sealed class GrpcCall : IDisposable
         }
     }
 
+    /// <summary>One token of the stream's message rate, or RESOURCE_EXHAUSTED (the call ends; the client may retry later).</summary>
+    private void TakeMessageToken()
+    {
+        if (_messageRate is { } rate && !rate.TryTake())
+        {
+            throw new GrpcException(GrpcStatusCode.ResourceExhausted,
+                $"more than {rate.PerSecond} messages per second on this stream (Vigil:Grpc:MessagesPerSecondPerStream); send them more slowly");
+        }
+    }
+
     /// <summary>The next message of the request stream, or null at its end.</summary>
     public async Task<T?> ReadAsync<T>(MessageParser<T> parser) where T : class, IMessage<T>
     {
@@ -213,6 +225,7 @@ internal sealed class GrpcCall : IDisposable
 
                 if (buffer.Length >= 5 + length)
                 {
+                    TakeMessageToken();
                     var body = buffer.Slice(5, length);
                     T message;
                     try

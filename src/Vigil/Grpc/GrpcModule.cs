@@ -77,8 +77,9 @@ public static class GrpcModule
         }
 
         var max = app.Services.GetRequiredService<IOptions<VigilOptions>>().Value.MaxBodyBytes;
+        var perStream = app.Services.GetRequiredService<IOptions<GrpcOptions>>().Value.MessagesPerSecondPerStream;
         void Map<TService>(string path, string policy, Func<TService, GrpcCall, Task> method) where TService : notnull =>
-            app.MapPost(path, (HttpContext http, TService service) => GrpcCall.RunAsync(http, policy, max, call => method(service, call)))
+            app.MapPost(path, (HttpContext http, TService service) => GrpcCall.RunAsync(http, policy, max, call => method(service, call), perStream))
                 .AllowAnonymous().ExcludeFromDescription();
 
         if (deployment.Runs(Module.IngestEndpoints))

@@ -36,4 +36,12 @@ public sealed class GrpcOptions
     /// <summary>How often <c>AlertService.Watch</c> looks for new alert transitions.</summary>
     [Range(10, 60_000)]
     public int WatchPollMilliseconds { get; set; } = 250;
+
+    /// <summary>
+    /// Messages per second one call's request stream may send (a stream of one reading per message reaches about 8,000
+    /// on the benchmark machine); past it the call ends with RESOURCE_EXHAUSTED. 0: no limit. A message's size is limited
+    /// by Vigil:MaxBodyBytes.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MessagesPerSecondPerStream { get; set; } = 50_000;
 }

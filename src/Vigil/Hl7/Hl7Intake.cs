@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using Vigil.Audit;
 using Vigil.Domain;
+using Vigil.Storage.Audit;
 using Vigil.Storage.Readings;
 using Vigil.Storage.Writes;
 
@@ -11,9 +13,11 @@ namespace Vigil.Hl7;
 /// written exactly as <c>POST /api/v1/readings</c> writes them (<see cref="ReadingStore"/>, one group-committed
 /// transaction), and answered AA only once that is durable. The reading ids come from the sender and MSH-10, so a
 /// resent message is answered AA again and stores nothing twice. AE: its content is wrong (nothing stored); AR: it is
-/// not a message Vigil takes (type, version, sender) or cannot be stored now.
+/// not a message Vigil takes (type, version, sender) or cannot be stored now. Every message of a known sender is in the
+/// audit trail before its ACK goes (an accepted one in the transaction that stores its readings).
 /// </summary>
-public sealed class Hl7Intake(Hl7SenderStore senders, ReadingStore store, GroupCommitter writer, TimeProvider clock, ILogger<Hl7Intake> logger)
+public sealed class Hl7Intake(
+    Hl7SenderStore senders, ReadingStore store, GroupCommitter writer, AuditTrail audit, TimeProvider clock, ILogger<Hl7Intake> logger)
 {
     public async Task<string> HandleAsync(string text, IPAddress remote, CancellationToken cancellationToken)
     {
@@ -84,21 +88,34 @@ public sealed class Hl7Intake(Hl7SenderStore senders, ReadingStore store, GroupC
             patients[i + 1] = await senders.PatientAsync(customer, OruReadings.PatientIdentifiers(pids[i]), cancellationToken);
         }
 
+        // The patient the message concerns, for the audit trail: its one PID's, when it names one Vigil knows.
+        var patientId = patients.Values.Distinct().ToList() is [{ } only] ? only : null;
+        async Task<string> Audited(string ack)
+        {
+            await audit.RecordAsync(Hl7Audit.Entry(customer, application, facility, remote, now, patientId, Hl7Audit.AckCode(ack)));
+            return ack;
+        }
+
         var result = OruReadings.Read(message, patients, $"{application}:{facility}:{controlId}", now);
         if (result.Errors.Count > 0)
         {
-            return Hl7Ack.Build(message, Hl7Ack.Error, result.Errors[0].Text, result.Errors, now);
+            return await Audited(Hl7Ack.Build(message, Hl7Ack.Error, result.Errors[0].Text, result.Errors, now));
         }
 
         if (result.Readings.Count == 0)
         {
-            return Hl7Ack.Build(message, Hl7Ack.Accept, $"no observation Vigil takes as a reading; {result.Skipped} skipped", [], now);
+            return await Audited(Hl7Ack.Build(message, Hl7Ack.Accept, $"no observation Vigil takes as a reading; {result.Skipped} skipped", [], now));
         }
 
         try
         {
             var batch = ReadingStore.Prepare(customer, result.Readings, now, Activity.Current?.Id);
-            var stored = await writer.WriteAsync(ctx => store.Ingest(ctx, batch), cancellationToken);
+            var stored = await writer.WriteAsync(ctx =>
+            {
+                var ingested = store.Ingest(ctx, batch);
+                AuditStore.Record(ctx, [Hl7Audit.Entry(customer, application, facility, remote, now, patientId, Hl7Ack.Accept)]);
+                return ingested;
+            }, cancellationToken);
             return Hl7Ack.Build(message, Hl7Ack.Accept,
                 $"{stored.Accepted} stored, {stored.Duplicates} already stored, {result.Skipped} skipped", [], now);
         }
@@ -113,12 +130,12 @@ public sealed class Hl7Intake(Hl7SenderStore senders, ReadingStore store, GroupC
                     var reason = e.Kind == RejectionKind.Conflict ? $"MSH-10 '{controlId}' was stored before with other content" : f.Reason;
                     return new Hl7Error(segment, sequence, field, code, reason);
                 }).ToList();
-            return Hl7Ack.Build(message, Hl7Ack.Error, errors[0].Text, errors, now);
+            return await Audited(Hl7Ack.Build(message, Hl7Ack.Error, errors[0].Text, errors, now));
         }
         catch (StorageUnavailableException e)
         {
             logger.LogWarning(e, "HL7 message {ControlId} not stored: storage unavailable", controlId);
-            return Reject(message, "MSH", 10, Hl7ErrorCode.ApplicationInternalError, "the readings could not be stored now; send the message again later", now);
+            return await Audited(Reject(message, "MSH", 10, Hl7ErrorCode.ApplicationInternalError, "the readings could not be stored now; send the message again later", now));
         }
     }
 

@@ -22,6 +22,8 @@ public sealed class Hl7Listener(IOptions<Hl7Options> options, Hl7Intake intake, 
     private const byte CarriageReturn = 0x0D;
 
     private readonly Hl7Options _options = options.Value;
+    private readonly Security.RateLimits.MessageRateLimits _rates =
+        new(options.Value.MaxMessagesPerConnection, options.Value.MaxMessagesPerAddress, options.Value.RateWindow);
     private readonly HashSet<Task> _connections = [];
     private Socket? _socket;
     private int _active;
@@ -100,6 +102,7 @@ public sealed class Hl7Listener(IOptions<Hl7Options> options, Hl7Intake intake, 
         // Cancels the accept loop and every connection's read, waits for the connections, then releases the port.
         await base.StopAsync(cancellationToken);
         _socket?.Dispose();
+        _rates.Dispose();
     }
 
     private async Task ServeAsync(Socket client, CancellationToken stoppingToken)
@@ -113,6 +116,7 @@ public sealed class Hl7Listener(IOptions<Hl7Options> options, Hl7Intake intake, 
             await using var stream = new NetworkStream(client, ownsSocket: true);
             reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            using var rate = _rates.ForConnection();
             while (true)
             {
                 idle.CancelAfter(_options.IdleTimeout);
@@ -147,7 +151,9 @@ public sealed class Hl7Listener(IOptions<Hl7Options> options, Hl7Intake intake, 
                 {
                     // A message being handled is finished and answered even when shutdown begins (the host bounds how long).
                     idle.CancelAfter(Timeout.InfiniteTimeSpan);
-                    var ack = await intake.HandleAsync(body, remote, CancellationToken.None);
+                    var ack = _rates.TryTake(rate, remote, out var reason, out var retryAfter)
+                        ? await intake.HandleAsync(body, remote, CancellationToken.None)
+                        : RateLimited(body, reason, retryAfter);
                     await WriteAsync(stream, ack, CancellationToken.None);
                     reader.AdvanceTo(consumed);
                     continue;
@@ -179,6 +185,14 @@ public sealed class Hl7Listener(IOptions<Hl7Options> options, Hl7Intake intake, 
             client.Dispose();
             Interlocked.Decrement(ref _active);
         }
+    }
+
+    /// <summary>A message over a rate limit: answered AR (not handled, nothing stored), so the sender sends it again later.</summary>
+    private string RateLimited(string body, string reason, int retryAfterSeconds)
+    {
+        var text = $"rate limit: {reason}; send it again in {retryAfterSeconds} s";
+        return Hl7Ack.Build(Hl7Message.Parse(body), Hl7Ack.Reject, text,
+            [new Hl7Error("MSH", 1, 0, Hl7ErrorCode.ApplicationInternalError, text)], clock.GetUtcNow());
     }
 
     /// <summary>

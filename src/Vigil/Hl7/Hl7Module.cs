@@ -13,6 +13,7 @@ public static class Hl7Module
             builder.Services.AddOptions<Hl7Options>().BindConfiguration(Hl7Options.Section).ValidateDataAnnotations()
                 .Validate(o => System.Net.IPAddress.TryParse(o.Address, out _), "Vigil:Hl7:Address must be an IP address")
                 .Validate(o => o.IdleTimeout > TimeSpan.Zero, "Vigil:Hl7:IdleTimeout must be positive")
+                .Validate(o => o.RateWindow > TimeSpan.Zero, "Vigil:Hl7:RateWindow must be positive")
                 .ValidateOnStart();
             builder.Services.AddSingleton<Hl7Intake>();
             builder.Services.AddSingleton<Hl7Listener>();

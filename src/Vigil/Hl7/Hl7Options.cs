@@ -25,4 +25,18 @@ public sealed class Hl7Options
     /// <summary>Connections served at once; one more is closed as soon as it is accepted.</summary>
     [Range(1, 100_000)]
     public int MaxConnections { get; set; } = 256;
+
+    /// <summary>
+    /// Messages one connection may send per <see cref="RateWindow"/> (a monitor sends a few a second); one over the
+    /// limit is answered AR and not handled, and the connection stays open. 0: no limit.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxMessagesPerConnection { get; set; } = 500;
+
+    /// <summary>Messages all connections from one address may send together per <see cref="RateWindow"/> (a gateway's). 0: no limit.</summary>
+    [Range(0, 1_000_000)]
+    public int MaxMessagesPerAddress { get; set; } = 5000;
+
+    /// <summary>The window of the two message limits: each is a token bucket refilled in full every window.</summary>
+    public TimeSpan RateWindow { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Vigil.Api;
+using Vigil.Audit;
 using Vigil.Dashboard;
 using Vigil.Fhir;
 using Vigil.Hl7;
@@ -10,6 +11,7 @@ using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
 using Vigil.Security;
+using Vigil.Security.RateLimits;
 using Vigil.Simulation;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
@@ -43,6 +45,8 @@ public static class VigilApp
         builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
         builder.AddVigilStorage(deployment);
         builder.AddVigilSecurity();
+        builder.AddVigilRateLimits();
+        builder.AddVigilAudit();
         builder.AddVigilProcessing(deployment);
         builder.AddVigilReadiness(deployment);
         builder.AddVigilHl7(deployment);
@@ -61,6 +65,8 @@ public static class VigilApp
         var app = builder.Build();
         app.Use((context, next) => Problems.Handle(context, next));
         app.UseAuthentication();
+        app.UseVigilRateLimits();
+        app.UseVigilAudit();
         app.UseAuthorization();
         app.MapVigilHealth();
         // Endpoints of roles this process does not run are not mapped: they answer 404.
@@ -94,6 +100,7 @@ public static class VigilApp
             app.MapNotificationDeliveries();
             app.MapVigilSimulator();
             app.MapVigilInsights();
+            app.MapAudit();
         }
 
         if (deployment.Runs(Module.FhirIngest))

@@ -41,6 +41,18 @@ public sealed class SqliteVigilDatabase(string dataDir) : VigilDatabase
         return entries;
     }
 
+    protected override DbConnection OpenForWrite()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDir, "vigil.db"),
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+        return connection;
+    }
+
     protected override DbConnection Open()
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder

@@ -17,6 +17,17 @@ public abstract class VigilDatabase
 
     protected abstract DbConnection Open();
 
+    /// <summary>A connection that may write (the SQLite one of <see cref="Open"/> is read-only).</summary>
+    protected virtual DbConnection OpenForWrite() => Open();
+
+    /// <summary>Runs a statement that changes data, as an operator with database access would; returns the rows it changed.</summary>
+    public int Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var connection = OpenForWrite();
+        using var command = Command(connection, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
     /// <summary>Log entries of <paramref name="topic"/>, in append order, optionally only those with <paramref name="key"/>.</summary>
     public abstract IReadOnlyList<LogEntry> Log(string topic, string? key = null);
 
