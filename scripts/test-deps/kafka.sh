@@ -66,11 +66,13 @@ classpath() {
   printf '%s' "$cp"
 }
 
-# Starts a JVM in its own session (so it outlives the shell that started it), logging to $run/<name>.out.
+# Starts a JVM in its own session (so it outlives the shell that started it), logging to $run/<name>.out. The heap
+# holds every partition's metadata: a full test run leaves some hundreds of topics of 12 partitions each, and the
+# broker ran out of a 256 MB heap at about a thousand of them.
 launch() {
   local name="$1"
   shift
-  setsid java -Xms64m -Xmx256m -XX:+UseSerialGC -Djava.awt.headless=true \
+  setsid java -Xms64m -Xmx768m -XX:+UseSerialGC -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$run/log4j.properties" -Dkafka.logs.dir="$run/logs" \
     -cp "$(classpath)" "$@" </dev/null >"$run/$name.out" 2>&1 &
   echo $! >"$run/$name.pid"
