@@ -68,6 +68,7 @@ public sealed class EmbeddedEventLog : IEventLog
                 var marks = HighWaterMarks(messages[i].Topic);
                 var seq = firstSeq + i;
                 var partition = partitions[i];
+                LogMetrics.Appended(messages[i].Topic, partition, 1);
                 if (seq > Volatile.Read(ref marks[partition]))
                 {
                     Volatile.Write(ref marks[partition], seq);

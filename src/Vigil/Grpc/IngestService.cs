@@ -171,10 +171,12 @@ internal sealed class IngestService(
             : throw GrpcCall.Refusal(GrpcStatusCode.InvalidArgument, RejectedException.Invalid(errors), offset, stream);
     }
 
-    private Task<IngestResult> Write(GrpcCall call, List<Reading> readings)
+    private async Task<IngestResult> Write(GrpcCall call, List<Reading> readings)
     {
         var batch = ReadingStore.Prepare(call.Caller.Tenant, readings, clock.GetUtcNow(), Activity.Current?.Id);
-        return writer.WriteAsync(ctx => store.Ingest(ctx, batch), call.Cancelled);
+        var result = await writer.WriteAsync(ctx => store.Ingest(ctx, batch), call.Cancelled);
+        Observability.IngestMetrics.Stored(Observability.IngestMetrics.Grpc, result);
+        return result;
     }
 
     /// <summary>The proto's reading in the shape the validator takes: an unset or empty field is absent.</summary>

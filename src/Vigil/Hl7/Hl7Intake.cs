@@ -87,6 +87,7 @@ public sealed class Hl7Intake(Hl7SenderStore senders, ReadingStore store, GroupC
         var result = OruReadings.Read(message, patients, $"{application}:{facility}:{controlId}", now);
         if (result.Errors.Count > 0)
         {
+            Observability.IngestMetrics.Rejected(Observability.IngestMetrics.Hl7, result.Readings.Count);
             return Hl7Ack.Build(message, Hl7Ack.Error, result.Errors[0].Text, result.Errors, now);
         }
 
@@ -99,11 +100,13 @@ public sealed class Hl7Intake(Hl7SenderStore senders, ReadingStore store, GroupC
         {
             var batch = ReadingStore.Prepare(customer, result.Readings, now, Activity.Current?.Id);
             var stored = await writer.WriteAsync(ctx => store.Ingest(ctx, batch), cancellationToken);
+            Observability.IngestMetrics.Stored(Observability.IngestMetrics.Hl7, stored);
             return Hl7Ack.Build(message, Hl7Ack.Accept,
                 $"{stored.Accepted} stored, {stored.Duplicates} already stored, {result.Skipped} skipped", [], now);
         }
         catch (RejectedException e)
         {
+            Observability.IngestMetrics.Rejected(Observability.IngestMetrics.Hl7, result.Readings.Count);
             var code = e.Kind == RejectionKind.Conflict ? Hl7ErrorCode.DuplicateKeyIdentifier : Hl7ErrorCode.UnknownKeyIdentifier;
             var errors = e.Errors.Count == 0
                 ? [new Hl7Error("MSH", 1, 10, code, e.Message)]

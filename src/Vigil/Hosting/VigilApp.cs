@@ -5,6 +5,7 @@ using Vigil.Dashboard;
 using Vigil.Fhir;
 using Vigil.Hl7;
 using Vigil.Notifications;
+using Vigil.Observability;
 using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
@@ -48,6 +49,7 @@ public static class VigilApp
         builder.AddVigilDashboard(deployment);
         builder.AddVigilNotifications(deployment);
         builder.AddVigilDemo(deployment);
+        builder.AddVigilObservability();
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -61,6 +63,7 @@ public static class VigilApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapVigilHealth();
+        app.MapVigilMetrics();
         // Endpoints of roles this process does not run are not mapped: they answer 404.
         if (deployment.Runs(Module.IngestEndpoints))
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
@@ -125,6 +126,7 @@ public sealed class DeliveryDispatcher(
     {
         var o = options.Value;
         var attempts = delivery.Attempts;
+        var started = Stopwatch.GetTimestamp();
         var context = ResilienceContextPool.Shared.Get(stoppingToken);
         context.Properties.Set(EndpointPipelines.Observer, async (attempt, failure, delay) =>
         {
@@ -136,6 +138,8 @@ public sealed class DeliveryDispatcher(
         {
             var status = await pipelines.For(delivery.Url).ExecuteAsync(async ctx => await PostAsync(delivery, ctx.CancellationToken), context);
             await Writer.WriteAsync(ctx => DeliveryStore.Finished(ctx, delivery.Id, true, attempts + 1, null, status), CancellationToken.None);
+            Observability.StageMetrics.WebhookFinished(delivered: true);
+            Observability.StageMetrics.Completed("deliver", Stopwatch.GetElapsedTime(started), 1);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -148,6 +152,7 @@ public sealed class DeliveryDispatcher(
             try
             {
                 await Writer.WriteAsync(ctx => DeliveryStore.Finished(ctx, delivery.Id, false, attempts + 1, Describe(e), StatusOf(e)), CancellationToken.None);
+                Observability.StageMetrics.WebhookFinished(delivered: false);
             }
             catch (Exception write)
             {

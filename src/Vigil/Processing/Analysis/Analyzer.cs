@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Vigil.Observability;
 using Vigil.Domain.Log;
 using Vigil.Processing.Alerts;
 using Vigil.Storage.EventLog;
@@ -36,9 +38,15 @@ public sealed class Analyzer(
 
         // The threshold and NEWS2 stages observe every patient's alert conditions: read them all at once.
         AlertStore.Prefetch(ctx, readings.Select(r => (r.CustomerId, r.PatientId)));
+        var started = Stopwatch.GetTimestamp();
         windows.Apply(ctx, readings);
+        var windowed = Stopwatch.GetTimestamp();
         news2.Apply(ctx, readings);
+        var scored = Stopwatch.GetTimestamp();
         thresholds.Apply(ctx, readings);
+        StageMetrics.Timed("window", Stopwatch.GetElapsedTime(started, windowed));
+        StageMetrics.Timed("news2", Stopwatch.GetElapsedTime(windowed, scored));
+        StageMetrics.Timed("alert", Stopwatch.GetElapsedTime(scored));
         // One announcement per round for the live views (the dashboard), delivered on commit.
         if (!changes.Publishes(ctx))
         {

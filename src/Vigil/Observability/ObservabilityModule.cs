@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Vigil.Domain.Diagnostics;
+
+namespace Vigil.Observability;
+
+/// <summary>Metrics for <c>/metrics</c>, OTLP traces when an endpoint is set, the console log format, and the shutdown bound.</summary>
+public static class ObservabilityModule
+{
+    /// <summary>ASP.NET Core's own ActivitySource: a span per HTTP request (and gRPC call, which is HTTP/2).</summary>
+    public const string AspNetCoreSource = "Microsoft.AspNetCore";
+
+    public static IHostApplicationBuilder AddVigilObservability(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section);
+        builder.Services.AddSingleton<MetricsCollector>();
+        builder.Services.AddSingleton<StoreGauges>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
+
+        // Every log line carries the trace and span of the work it is about, when there is one.
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        if (string.Equals(options.LogFormat, "simple", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Logging.AddSimpleConsole(o => o.IncludeScopes = true);
+            builder.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName = ConsoleFormatterNames.Simple);
+        }
+        else
+        {
+            builder.Services.Configure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(o => o.IncludeScopes = true);
+        }
+
+        if (options.Endpoint() is { } endpoint)
+        {
+            var traces = new Uri(new Uri(endpoint.EndsWith('/') ? endpoint : endpoint + "/"), "v1/traces");
+            builder.Services.AddSingleton(_ => Sdk.CreateTracerProviderBuilder()
+                .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService("vigil"))
+                .AddSource(VigilTelemetry.Name, AspNetCoreSource)
+                .AddOtlpExporter(o =>
+                {
+                    o.Endpoint = traces;
+                    o.Protocol = OtlpExportProtocol.HttpProtobuf;
+                    o.BatchExportProcessorOptions.ScheduledDelayMilliseconds = options.ExportDelayMs;
+                })
+                .Build());
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// <c>GET /metrics</c>, anonymous like <c>/health</c>, mapped whatever the roles. Starts the tracer (spans before the
+    /// first request count too) and creates the database gauges.
+    /// </summary>
+    public static IEndpointRouteBuilder MapVigilMetrics(this IEndpointRouteBuilder app)
+    {
+        app.ServiceProvider.GetService<TracerProvider>();
+        app.ServiceProvider.GetRequiredService<StoreGauges>();
+        var collector = app.ServiceProvider.GetRequiredService<MetricsCollector>();
+        app.MapGet("/metrics", async (HttpContext http) =>
+        {
+            var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture) { NewLine = "\n" };
+            collector.WriteTo(text);
+            http.Response.ContentType = PrometheusText.ContentType;
+            await http.Response.WriteAsync(text.ToString(), http.RequestAborted);
+        }).AllowAnonymous().ExcludeFromDescription();
+        return app;
+    }
+}
