@@ -17,6 +17,8 @@ public sealed class Hl7Intake(Hl7SenderStore senders, ReadingStore store, GroupC
 {
     public async Task<string> HandleAsync(string text, IPAddress remote, CancellationToken cancellationToken)
     {
+        // MLLP has no trace context of its own: each message starts a trace, which its readings carry through the log.
+        using var span = Domain.Diagnostics.VigilTelemetry.Source.StartActivity("hl7 message", ActivityKind.Server);
         var now = clock.GetUtcNow();
         var message = Hl7Message.Parse(text);
         if (message is null)

@@ -1,8 +1,9 @@
-using System.Diagnostics;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Vigil.Domain.Diagnostics;
 using Polly;
 using Polly.CircuitBreaker;
 using Vigil.Hosting.Readiness;
@@ -127,6 +128,9 @@ public sealed class DeliveryDispatcher(
         var o = options.Value;
         var attempts = delivery.Attempts;
         var started = Stopwatch.GetTimestamp();
+        // The delivery continues the trace of the alert transition (and so of the reading) it comes from; HttpClient
+        // sends this span's context to the receiver in the traceparent header.
+        using var span = DeliverySpan(delivery);
         var context = ResilienceContextPool.Shared.Get(stoppingToken);
         context.Properties.Set(EndpointPipelines.Observer, async (attempt, failure, delay) =>
         {
@@ -153,6 +157,7 @@ public sealed class DeliveryDispatcher(
             {
                 await Writer.WriteAsync(ctx => DeliveryStore.Finished(ctx, delivery.Id, false, attempts + 1, Describe(e), StatusOf(e)), CancellationToken.None);
                 Observability.StageMetrics.WebhookFinished(delivered: false);
+                span?.SetStatus(ActivityStatusCode.Error, Describe(e));
             }
             catch (Exception write)
             {
@@ -166,6 +171,20 @@ public sealed class DeliveryDispatcher(
             _perSubscription.AddOrUpdate(delivery.SubscriptionId, 0, (_, n) => n - 1);
             Wake();
         }
+    }
+
+    private static Activity? DeliverySpan(DueDelivery delivery)
+    {
+        if (delivery.TraceParent is null || !VigilTelemetry.Source.HasListeners() || !ActivityContext.TryParse(delivery.TraceParent, null, out var parent))
+        {
+            return null;
+        }
+
+        var span = VigilTelemetry.Source.StartActivity("webhook", ActivityKind.Client, parent);
+        span?.SetTag("vigil.delivery.id", delivery.Id);
+        span?.SetTag("vigil.subscription.id", delivery.SubscriptionId);
+        span?.SetTag("vigil.event", delivery.EventType);
+        return span;
     }
 
     private async ValueTask<int> PostAsync(DueDelivery delivery, CancellationToken cancellationToken)

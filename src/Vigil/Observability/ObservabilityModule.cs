@@ -1,9 +1,4 @@
 using Microsoft.Extensions.Logging.Console;
-using OpenTelemetry;
-using OpenTelemetry.Exporter;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
-using Vigil.Domain.Diagnostics;
 
 namespace Vigil.Observability;
 
@@ -33,21 +28,8 @@ public static class ObservabilityModule
             builder.Services.Configure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(o => o.IncludeScopes = true);
         }
 
-        if (options.Endpoint() is { } endpoint)
-        {
-            var traces = new Uri(new Uri(endpoint.EndsWith('/') ? endpoint : endpoint + "/"), "v1/traces");
-            builder.Services.AddSingleton(_ => Sdk.CreateTracerProviderBuilder()
-                .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService("vigil"))
-                .AddSource(VigilTelemetry.Name, AspNetCoreSource)
-                .AddOtlpExporter(o =>
-                {
-                    o.Endpoint = traces;
-                    o.Protocol = OtlpExportProtocol.HttpProtobuf;
-                    o.BatchExportProcessorOptions.ScheduledDelayMilliseconds = options.ExportDelayMs;
-                })
-                .Build());
-        }
-
+        // Read when the host is built, so settings added after this call (a test's) count too.
+        builder.Services.AddSingleton(sp => Tracing.Start(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<TelemetryOptions>>().Value));
         return builder;
     }
 
@@ -57,7 +39,7 @@ public static class ObservabilityModule
     /// </summary>
     public static IEndpointRouteBuilder MapVigilMetrics(this IEndpointRouteBuilder app)
     {
-        app.ServiceProvider.GetService<TracerProvider>();
+        app.ServiceProvider.GetRequiredService<Tracing>();
         app.ServiceProvider.GetRequiredService<StoreGauges>();
         var collector = app.ServiceProvider.GetRequiredService<MetricsCollector>();
         app.MapGet("/metrics", async (HttpContext http) =>
