@@ -59,6 +59,8 @@ public static class MetricCatalog
         new(Hosting, "http.server.request.duration", "http_server_request_duration_seconds", MetricKind.Histogram,
             "Duration of HTTP server requests, by method, route template and status code.", ["http.request.method", "http.route", "http.response.status_code"],
             LatencyBuckets),
+        new(Hosting, "http.server.active_requests", "http_server_active_requests", MetricKind.Gauge,
+            "HTTP requests being handled now, by method.", ["http.request.method"]),
         new(Kestrel, "kestrel.active_connections", "kestrel_active_connections", MetricKind.Gauge, "Connections Kestrel currently holds open.", []),
     ];
 }

@@ -16,6 +16,15 @@ public static class ObservabilityModule
         builder.Services.AddSingleton<StoreGauges>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
 
+        // Request paths name patients (/api/v1/patients/{id}/...), so the framework's logs that print raw paths stay off
+        // whatever the configured level, the default one included: ASP.NET Core's request start/finish lines and the
+        // request scope (RequestPath) it adds to every line of a request, the router's path diagnostics and the binder's
+        // echo of a failed parameter's value (docs/observability.md). Vigil's own messages name no patient either.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Http", LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Information);
+
         // Every log line carries the trace and span of the work it is about, when there is one.
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         if (string.Equals(options.LogFormat, "simple", StringComparison.OrdinalIgnoreCase))
