@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Vigil.Processing.Analysis;
 using Vigil.Processing.Enrichment;
+using Vigil.Tests.Fhir;
 using Vigil.Tests.Infrastructure;
 
 namespace Vigil.Tests.Observability;
@@ -15,6 +16,8 @@ public abstract class MetricsTests(ServerFixture fixture)
 {
     private const string Accepted = "vigil_ingest_readings_total{interface=\"http\",outcome=\"accepted\"}";
     private const string Duplicate = "vigil_ingest_readings_total{interface=\"http\",outcome=\"duplicate\"}";
+    private const string FhirAccepted = "vigil_ingest_readings_total{interface=\"fhir\",outcome=\"accepted\"}";
+    private const string FhirDuplicate = "vigil_ingest_readings_total{interface=\"fhir\",outcome=\"duplicate\"}";
     private const string Rejected = "vigil_ingest_readings_total{interface=\"http\",outcome=\"rejected\"}";
 
     private static readonly DateTimeOffset T = DateTimeOffset.UtcNow.AddMinutes(-10);
@@ -49,11 +52,19 @@ public abstract class MetricsTests(ServerFixture fixture)
             Reading("m4", 3, 70), new { id = "m5", patientId = "p", type = "heart_rate", observedAt = T.ToString("O") },
         })).StatusCode.ShouldBe((HttpStatusCode)422);
         (await tenant.Admin.Get("/api/v1/patients/p/readings")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // One FHIR Observation, sent twice: one accepted and one duplicate on the fhir interface.
+        var observation = Fhir.Fhir.Observation("8867-4", Fhir.Fhir.Quantity(72, "/min"), extra: ""","id":"fhir-m1","device":{"reference":"Device/d"}""");
+        var fhirAnalyzed = Member<Analyzer>().WhenHandled(tenant.Id, "fhir-m1");
+        (await tenant.Device.PostFhirAsync("/fhir/Observation", observation)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        await fhirAnalyzed.WaitAsync(TimeSpan.FromSeconds(30), Http.Ct);
+        (await tenant.Device.PostFhirAsync("/fhir/Observation", observation)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         var after = await Scrape.ReadAsync(fixture.Server);
         (after[Accepted] - before[Accepted]).ShouldBe(3);
         (after[Duplicate] - before[Duplicate]).ShouldBe(3);
         (after[Rejected] - before[Rejected]).ShouldBe(2);
+        (after[FhirAccepted] - before[FhirAccepted]).ShouldBe(1);
+        (after[FhirDuplicate] - before[FhirDuplicate]).ShouldBe(1);
 
         var (exit, output) = await PrometheusTools.CheckMetricsAsync(after.Text);
         exit.ShouldBe(0, output);
@@ -67,8 +78,8 @@ public abstract class MetricsTests(ServerFixture fixture)
             .ShouldContain(s => s.Contains("http_route=\"/api/v1/readings\"") && s.Contains("http_response_status_code=\"202\""));
 
         // The pipeline's own figures: appends to the raw topic, the stages' latency, lag per group and partition.
-        after.Series("vigil_log_appends_total").Where(s => s.Contains("topic=\"readings.raw\"")).Sum(s => after[s] - before[s]).ShouldBe(3);
-        after.Series("vigil_log_appends_total").Where(s => s.Contains("topic=\"readings.enriched\"")).Sum(s => after[s] - before[s]).ShouldBe(3);
+        after.Series("vigil_log_appends_total").Where(s => s.Contains("topic=\"readings.raw\"")).Sum(s => after[s] - before[s]).ShouldBe(4);
+        after.Series("vigil_log_appends_total").Where(s => s.Contains("topic=\"readings.enriched\"")).Sum(s => after[s] - before[s]).ShouldBe(4);
         foreach (var stage in new[] { "enrich", "analyze", "window", "news2", "alert" })
         {
             after[$"vigil_stage_duration_seconds_count{{stage=\"{stage}\"}}"].ShouldBeGreaterThan(before[$"vigil_stage_duration_seconds_count{{stage=\"{stage}\"}}"]);
