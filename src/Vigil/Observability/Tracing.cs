@@ -7,11 +7,14 @@ using Vigil.Domain.Diagnostics;
 namespace Vigil.Observability;
 
 /// <summary>
-/// The process's tracer when an OTLP endpoint is set: Vigil's ActivitySource and ASP.NET Core's, exported over
+/// The process's tracer when an OTLP endpoint is set: Vigil's ActivitySource, ASP.NET Core's and HttpClient's, exported over
 /// OTLP/HTTP protobuf in batches. Disposed with the host, which sends what is still buffered.
 /// </summary>
 public sealed class Tracing(TracerProvider? provider) : IDisposable
 {
+    /// <summary>.NET's HttpClient spans: the webhook calls, which carry their context to the receiver.</summary>
+    public const string HttpClientSource = "System.Net.Http";
+
     public bool Enabled => provider is not null;
 
     public static Tracing Start(TelemetryOptions options)
@@ -24,7 +27,7 @@ public sealed class Tracing(TracerProvider? provider) : IDisposable
         var traces = new Uri(new Uri(endpoint.EndsWith('/') ? endpoint : endpoint + "/"), "v1/traces");
         return new Tracing(Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService("vigil"))
-            .AddSource(VigilTelemetry.Name, ObservabilityModule.AspNetCoreSource)
+            .AddSource(VigilTelemetry.Name, ObservabilityModule.AspNetCoreSource, HttpClientSource)
             .AddOtlpExporter(o =>
             {
                 o.Endpoint = traces;

@@ -89,6 +89,15 @@ public abstract class TracingTests(TracingServerFixture fixture)
         spans.Single(s => s.Name == "notify").ParentSpanId.ShouldBe(requestSpan.SpanId);
         spans.Single(s => s.Name == "webhook").ParentSpanId.ShouldBe(requestSpan.SpanId);
         spans.Single(s => s.Name == "notify").Attributes["messaging.destination.name"].ShouldBe("alerts");
+
+        // The delivery's HTTP call is a child of the webhook span and sent its context on: the receiver (an ASP.NET Core
+        // app in this process) continued the same trace.
+        var webhookSpan = spans.Single(s => s.Name == "webhook");
+        var all = await fixture.Receiver.WaitForAsync(
+            s => s.Any(call => call.ParentSpanId == webhookSpan.SpanId && s.Any(received => received.ParentSpanId == call.SpanId)), Deadline);
+        var call = all.SingleOrDefault(s => s.ParentSpanId == webhookSpan.SpanId && s.Scope == "System.Net.Http");
+        call.ShouldNotBeNull(names);
+        all.ShouldContain(s => s.TraceId == traceId && s.ParentSpanId == call.SpanId && s.Scope == "Microsoft.AspNetCore", names);
     }
 
     [Collection(ObservabilityCollection.Name)]
