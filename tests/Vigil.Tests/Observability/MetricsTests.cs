@@ -59,11 +59,19 @@ public abstract class MetricsTests(ServerFixture fixture)
         await fhirAnalyzed.WaitAsync(TimeSpan.FromSeconds(30), Http.Ct);
         (await tenant.Device.PostFhirAsync("/fhir/Observation", observation)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
+        // One clinical event, handled by the process stage.
+        var handled = Member<Vigil.Processing.Events.EventProcessor>().WhenHandled(tenant.Id, "ev-m1");
+        (await tenant.Device.PostJsonAsync("/api/v1/events", new { eventId = "ev-m1", patientId = "p", type = "note", ts = T.ToString("O"), data = new { text = "x" } }))
+            .StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await handled.WaitAsync(TimeSpan.FromSeconds(30), Http.Ct);
+
         var after = await Scrape.ReadAsync(fixture.Server);
         (after[Accepted] - before[Accepted]).ShouldBe(3);
         (after[Duplicate] - before[Duplicate]).ShouldBe(3);
         (after[Rejected] - before[Rejected]).ShouldBe(2);
         (after[FhirAccepted] - before[FhirAccepted]).ShouldBe(1);
+        (after["vigil_ingest_events_total{outcome=\"accepted\"}"] - before["vigil_ingest_events_total{outcome=\"accepted\"}"]).ShouldBe(1);
+        (after["vigil_stage_messages_total{stage=\"process\"}"] - before["vigil_stage_messages_total{stage=\"process\"}"]).ShouldBe(1);
         (after[FhirDuplicate] - before[FhirDuplicate]).ShouldBe(1);
 
         var (exit, output) = await PrometheusTools.CheckMetricsAsync(after.Text);
