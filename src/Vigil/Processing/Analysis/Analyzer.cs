@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Vigil.Observability;
 using Vigil.Domain.Log;
+using Vigil.Observability;
 using Vigil.Processing.Alerts;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Live;
