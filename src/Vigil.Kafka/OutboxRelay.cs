@@ -109,6 +109,11 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IOptions<KafkaOptions> opti
 
         var confirmed = await delivery.Task.WaitAsync(stoppingToken);
         await ConfirmAsync(connection, [.. rows.Select(r => r.Seq)], confirmed, stoppingToken);
+        foreach (var (row, messages) in sends)
+        {
+            Storage.EventLog.LogMetrics.Appended(row.Topic, row.Partition, messages.Count);
+        }
+
         foreach (var row in rows)
         {
             _alreadySent.Remove(row.Seq);

@@ -57,7 +57,7 @@ public sealed class PatientWindows(string patientId, WindowOptions? options = nu
         {
             if (aggregate.PatientId != patientId)
             {
-                throw new ArgumentException($"aggregate of patient {aggregate.PatientId} restored for {patientId}", nameof(stored));
+                throw new ArgumentException("an aggregate of another patient was restored into these windows", nameof(stored));
             }
 
             // The latest reading is in windows that are never final yet, so never evicted: its time is stored.
@@ -106,7 +106,7 @@ public sealed class PatientWindows(string patientId, WindowOptions? options = nu
     {
         if (reading.PatientId != PatientId)
         {
-            throw new ArgumentException($"reading {reading.Id} of patient {reading.PatientId} added to {PatientId}", nameof(reading));
+            throw new ArgumentException($"reading {reading.Id} of another patient added to these windows", nameof(reading));
         }
 
         WindowUpdate[] updates = [];

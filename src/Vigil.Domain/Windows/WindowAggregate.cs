@@ -58,7 +58,7 @@ public sealed record WindowAggregate(
         var value = QuantityOf(reading);
         if (reading.PatientId != PatientId || reading.Type.Name != Type.Name || !Window.Contains(reading.ObservedAt))
         {
-            throw new ArgumentException($"cannot add reading {reading.Id} ({reading.PatientId}/{reading.Type} at {reading.ObservedAt:O}) to {Describe()}", nameof(reading));
+            throw new ArgumentException($"cannot add reading {reading.Id} ({(reading.PatientId == PatientId ? "same" : "another")} patient, {reading.Type} at {reading.ObservedAt:O}) to {Describe()}", nameof(reading));
         }
 
         return Combined(1, value, value, value, value, reading.ObservedAt, final);
@@ -95,7 +95,8 @@ public sealed record WindowAggregate(
         };
     }
 
-    private string Describe() => $"{PatientId}/{Type}/{Window}";
+    // No patient id: the message can end up in a log (a dead-lettered message is logged with its exception).
+    private string Describe() => $"{Type}/{Window}";
 
     private static double QuantityOf(Reading reading)
     {

@@ -12,10 +12,10 @@ namespace Vigil.Storage.Alerts;
 /// </summary>
 public static class AlertMessage
 {
-    public static LogMessage For(Alert alert, AlertTransition transition)
+    public static LogMessage For(Alert alert, AlertTransition transition, string? traceParent = null)
     {
         var key = Keys.Patient(alert.CustomerId, alert.PatientId);
-        return new LogMessage(Topics.Alerts, key, Envelope.Encode(Identifiers.New(), "alert." + transition.Transition, key, transition.At, null,
+        return new LogMessage(Topics.Alerts, key, Envelope.Encode(Identifiers.New(), "alert." + transition.Transition, key, transition.At, traceParent,
             (alert, transition), static (w, s) =>
             {
                 w.WriteStartObject();

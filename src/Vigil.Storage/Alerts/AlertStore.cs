@@ -250,7 +250,7 @@ public sealed partial class AlertStore(IDatabase db, IEventLog log, PatientChang
             VALUES (@CustomerId, @Id, @transition, @Severity, @now, @by, @note)
             """,
             new { alert.CustomerId, alert.Id, transition, alert.Severity, now = EventTime.ToMicros(ctx.Now), by, note }, ctx.Transaction);
-        log.Append(ctx, [AlertMessage.For(alert, new AlertTransition(transition, alert.Severity, ctx.Now, by, note))]);
+        log.Append(ctx, [AlertMessage.For(alert, new AlertTransition(transition, alert.Severity, ctx.Now, by, note), ctx.TraceParent)]);
         changes?.Publish(ctx, [(alert.CustomerId, alert.PatientId)]);
     }
 }

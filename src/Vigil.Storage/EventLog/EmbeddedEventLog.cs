@@ -39,6 +39,23 @@ public sealed class EmbeddedEventLog : IEventLog
 
     internal AsyncSignal Appended { get; } = new();
 
+    /// <summary>Adds to the appends metric once per run of messages to the same topic and partition, not once per message.</summary>
+    private static void CountAppends(IReadOnlyList<LogMessage> messages, int[] partitions)
+    {
+        var run = 1;
+        for (var i = 1; i <= messages.Count; i++)
+        {
+            if (i < messages.Count && partitions[i] == partitions[i - 1] && ReferenceEquals(messages[i].Topic, messages[i - 1].Topic))
+            {
+                run++;
+                continue;
+            }
+
+            LogMetrics.Appended(messages[i - 1].Topic, partitions[i - 1], run);
+            run = 1;
+        }
+    }
+
     public int PartitionCount(string topic) => _partitions;
 
     public void Append(WriteContext ctx, IReadOnlyList<LogMessage> messages)
@@ -74,6 +91,7 @@ public sealed class EmbeddedEventLog : IEventLog
                 }
             }
 
+            CountAppends(messages, partitions);
             Appended.Set();
         });
     }

@@ -21,7 +21,7 @@ public sealed record Delivery(
     DateTimeOffset? DeliveredAt);
 
 /// <summary>A delivery due to be sent, with where to and the secret to sign it with.</summary>
-public sealed record DueDelivery(string Id, string SubscriptionId, string PatientKey, string EventType, string Body, int Attempts, string Url, string Secret);
+public sealed record DueDelivery(string Id, string SubscriptionId, string PatientKey, string EventType, string Body, int Attempts, string Url, string Secret, string? TraceParent = null);
 
 /// <summary>
 /// The delivery log (table <c>notification_deliveries</c>): rows written by the notify consumer in its offset's
@@ -38,7 +38,7 @@ public sealed class DeliveryStore(IDatabase db)
             DeliveredAt is { } d ? EventTime.FromMicros(d) : null);
     }
 
-    private sealed record DueRow(string Id, string SubscriptionId, string PatientKey, string EventType, string Body, long Attempts, string Url, string Secret);
+    private sealed record DueRow(string Id, string SubscriptionId, string PatientKey, string EventType, string Body, long Attempts, string Url, string Secret, string? TraceParent);
 
     private const string Columns =
         """
@@ -48,7 +48,7 @@ public sealed class DeliveryStore(IDatabase db)
         """;
 
     /// <summary>A delivery to write: which subscription, which log message, and the body to send.</summary>
-    public sealed record NewDelivery(string Id, string CustomerId, string SubscriptionId, string MessageId, string PatientKey, string EventType, string AlertId, string Body);
+    public sealed record NewDelivery(string Id, string CustomerId, string SubscriptionId, string MessageId, string PatientKey, string EventType, string AlertId, string Body, string? TraceParent = null);
 
     /// <summary>Records pending deliveries; one already recorded for the same subscription and message is kept as it is.</summary>
     public static void Record(WriteContext ctx, IReadOnlyList<NewDelivery> deliveries)
@@ -59,11 +59,11 @@ public sealed class DeliveryStore(IDatabase db)
             ctx.Connection.Execute(
                 """
                 INSERT INTO notification_deliveries
-                    (id, customer_id, subscription_id, message_id, patient_key, event_type, alert_id, body, status, attempts, created_at, updated_at)
-                VALUES (@Id, @CustomerId, @SubscriptionId, @MessageId, @PatientKey, @EventType, @AlertId, @Body, 'pending', 0, @now, @now)
+                    (id, customer_id, subscription_id, message_id, patient_key, event_type, alert_id, body, status, attempts, created_at, updated_at, traceparent)
+                VALUES (@Id, @CustomerId, @SubscriptionId, @MessageId, @PatientKey, @EventType, @AlertId, @Body, 'pending', 0, @now, @now, @TraceParent)
                 ON CONFLICT (subscription_id, message_id) DO NOTHING
                 """,
-                new { d.Id, d.CustomerId, d.SubscriptionId, d.MessageId, d.PatientKey, d.EventType, d.AlertId, d.Body, now }, ctx.Transaction);
+                new { d.Id, d.CustomerId, d.SubscriptionId, d.MessageId, d.PatientKey, d.EventType, d.AlertId, d.Body, d.TraceParent, now }, ctx.Transaction);
         }
     }
 
@@ -77,7 +77,7 @@ public sealed class DeliveryStore(IDatabase db)
         await using var c = db.Open();
         var rows = await c.QueryAsync<DueRow>(new CommandDefinition(
             $"""
-            SELECT d.id, d.subscription_id AS SubscriptionId, d.patient_key AS PatientKey, d.event_type AS EventType, d.body, d.attempts, s.url, s.secret
+            SELECT d.id, d.subscription_id AS SubscriptionId, d.patient_key AS PatientKey, d.event_type AS EventType, d.body, d.attempts, s.url, s.secret, d.traceparent AS TraceParent
             FROM notification_deliveries d JOIN notification_subscriptions s ON s.id = d.subscription_id
             WHERE d.status = 'pending' AND (d.leased_until IS NULL OR d.leased_until < @now)
               {(busy.Count > 0 ? "AND d.subscription_id NOT IN @busy" : "")}
@@ -86,7 +86,7 @@ public sealed class DeliveryStore(IDatabase db)
             ORDER BY d.seq
             LIMIT @limit
             """, new { now = EventTime.ToMicros(now), busy, limit }, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new DueDelivery(r.Id, r.SubscriptionId, r.PatientKey, r.EventType, r.Body, (int)r.Attempts, r.Url, r.Secret))];
+        return [.. rows.Select(r => new DueDelivery(r.Id, r.SubscriptionId, r.PatientKey, r.EventType, r.Body, (int)r.Attempts, r.Url, r.Secret, r.TraceParent))];
     }
 
     /// <summary>Leases a pending delivery to this dispatcher until <paramref name="until"/>; false when another holds it or it is no longer pending.</summary>

@@ -26,6 +26,12 @@ public sealed class WriteContext
 
     public DateTimeOffset Now { get; }
 
+    /// <summary>
+    /// The W3C trace context (traceparent) of the message whose effects the job is writing now, if the handler set one:
+    /// log messages those effects append (an alert transition) carry it on, so one trace follows a reading to its alert.
+    /// </summary>
+    public string? TraceParent { get; set; }
+
     /// <summary>Runs <paramref name="action"/> after the transaction holding this job has committed (never if it did not).</summary>
     public void OnCommitted(Action action) => (_afterCommit ??= []).Add(action);
 

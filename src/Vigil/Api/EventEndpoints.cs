@@ -7,6 +7,8 @@ using Vigil.Security;
 using Vigil.Storage.Events;
 using Vigil.Storage.Writes;
 
+using Vigil.Observability;
+
 namespace Vigil.Api;
 
 /// <summary><c>POST /api/v1/events</c> (clinical events onto the <c>events</c> topic) and each event's processing status.</summary>
@@ -34,13 +36,19 @@ public static class EventEndpoints
         HttpContext http, GroupCommitter writer, EventStore store, IOptions<VigilOptions> options, TimeProvider clock, CancellationToken cancellationToken) =>
         IngestRequest.HandleAsync<EventInput, ClinicalEvent>(
             http, options.Value, clock.GetUtcNow(), EventJson.Parse, EventValidator.Validate,
-            (tenant, events, trace, ct) => writer.WriteAsync(ctx =>
+            async (tenant, events, trace, ct) =>
             {
-                var result = store.Ingest(ctx, tenant, events, trace);
-                Audit.RequestAudit.RecordWithin(http, ctx, StatusCodes.Status202Accepted);
+                var result = await writer.WriteAsync(ctx =>
+                {
+                    var stored = store.Ingest(ctx, tenant, events, trace);
+                    Audit.RequestAudit.RecordWithin(http, ctx, StatusCodes.Status202Accepted);
+                    return stored;
+                }, ct);
+                IngestMetrics.EventsStored(result);
                 return result;
-            }, ct),
-            cancellationToken);
+            },
+            cancellationToken,
+            rejected: IngestMetrics.EventsRejected);
 
     public sealed record EventView(
         string EventId, string PatientId, string Type, System.Text.Json.JsonElement Data, DateTimeOffset Ts, DateTimeOffset ReceivedAt,

@@ -77,7 +77,9 @@ public static class Problems
             if (status == 500)
             {
                 context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Vigil.Api")
-                    .LogError(e, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+                    // The route template, not the path: a path names the patient it is about.
+                    .LogError(e, "Unhandled error on {Method} {Route}", context.Request.Method,
+                        (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no endpoint)");
             }
 
             // Clear first: it resets the headers too.

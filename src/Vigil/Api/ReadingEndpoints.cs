@@ -3,6 +3,7 @@ using Vigil.Api.Ingest;
 using Vigil.Domain;
 using Vigil.Domain.Readings;
 using Vigil.Hosting;
+using Vigil.Observability;
 using Vigil.Security;
 using Vigil.Storage.Readings;
 using Vigil.Storage.Writes;
@@ -34,17 +35,20 @@ public static class ReadingEndpoints
         HttpContext http, GroupCommitter writer, ReadingStore store, IOptions<VigilOptions> options, TimeProvider clock, CancellationToken cancellationToken) =>
         IngestRequest.HandleAsync<ReadingInput, Reading>(
             http, options.Value, clock.GetUtcNow(), ReadingJson.Parse, ReadingValidator.Validate,
-            (tenant, readings, trace, ct) =>
+            async (tenant, readings, trace, ct) =>
             {
                 var batch = ReadingStore.Prepare(tenant, readings, clock.GetUtcNow(), trace);
-                return writer.WriteAsync(ctx =>
+                var result = await writer.WriteAsync(ctx =>
                 {
-                    var result = store.Ingest(ctx, batch);
+                    var stored = store.Ingest(ctx, batch);
                     Audit.RequestAudit.RecordWithin(http, ctx, StatusCodes.Status202Accepted);
-                    return result;
+                    return stored;
                 }, ct);
+                IngestMetrics.Stored(IngestMetrics.Http, result);
+                return result;
             },
-            cancellationToken);
+            cancellationToken,
+            rejected: count => IngestMetrics.Rejected(IngestMetrics.Http, count));
 
     private static async Task<IResult> QueryAsync(
         HttpContext http, ReadingStore store, string patientId, string? type, string? from, string? to, int? limit, string? cursor,

@@ -57,9 +57,19 @@ public static class VigilCli
         {
             Description = "Also run a simulated ward of 24 patients in a demo customer, print the dashboard address and a demo key (docs/simulator.md)",
         };
+        var otlpEndpoint = new Option<string>("--otlp-endpoint")
+        {
+            Description = "Send traces over OTLP/HTTP to this collector, e.g. http://127.0.0.1:4318 (default: off, or OTEL_EXPORTER_OTLP_ENDPOINT)",
+        };
+        var logFormat = new Option<string>("--log-format") { Description = "Console log format: json (default, with trace and span ids) or simple" };
+        var shutdownTimeout = new Option<double?>("--shutdown-timeout")
+        {
+            Description = "Seconds a stopping process lets in-flight requests and work finish before it exits (default: 30)",
+        };
         var command = new Command("serve", "Run Vigil: every role in one process (the default), or the roles --roles names")
         {
-            urls, dataDir, roles, storage, connectionString, log, kafkaBootstrap, kafkaConfig, hl7Port, hl7Address, demo,
+            urls, dataDir, roles, storage, connectionString, log, kafkaBootstrap, kafkaConfig, hl7Port, hl7Address, demo, otlpEndpoint, logFormat,
+            shutdownTimeout,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, cancellationToken) =>
@@ -78,6 +88,9 @@ public static class VigilCli
                     [$"{Vigil}:Hl7:Port"] = result.GetValue(hl7Port)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     [$"{Vigil}:Hl7:Address"] = result.GetValue(hl7Address),
                     [$"{Vigil}:Demo"] = result.GetValue(demo) ? "true" : null,
+                    [$"{Vigil}:Telemetry:OtlpEndpoint"] = result.GetValue(otlpEndpoint),
+                    [$"{Vigil}:Telemetry:LogFormat"] = result.GetValue(logFormat),
+                    [$"{Vigil}:Telemetry:ShutdownTimeoutSeconds"] = result.GetValue(shutdownTimeout)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 };
                 foreach (var (key, value) in KafkaSettings(result.GetValue(kafkaConfig)))
                 {

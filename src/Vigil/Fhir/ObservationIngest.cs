@@ -52,8 +52,12 @@ internal static class ObservationIngest
     }
 
     /// <summary>Runs in a write job: stores the readings; true when any was new, false when all were resends.</summary>
-    public static bool Store(WriteContext ctx, ReadingStore store, PreparedObservation observation) =>
-        store.Ingest(ctx, observation.Readings).Accepted > 0;
+    public static bool Store(WriteContext ctx, ReadingStore store, PreparedObservation observation)
+    {
+        var result = store.Ingest(ctx, observation.Readings);
+        ctx.OnCommitted(() => Observability.IngestMetrics.Stored(Observability.IngestMetrics.Fhir, result));
+        return result.Accepted > 0;
+    }
 
     /// <summary>A refusal of the store (unknown patient or device, an id used for other content) as issues at the Observation's paths.</summary>
     public static List<Issue> Issues(RejectedException e, string resource)

@@ -166,15 +166,32 @@ internal sealed class IngestService(
             }
         }
 
+        if (errors.Count > 0)
+        {
+            Observability.IngestMetrics.Rejected(Observability.IngestMetrics.Grpc, items.Count);
+        }
+
         return errors.Count == 0
             ? readings
             : throw GrpcCall.Refusal(GrpcStatusCode.InvalidArgument, RejectedException.Invalid(errors), offset, stream);
     }
 
-    private Task<IngestResult> Write(GrpcCall call, List<Reading> readings)
+    private async Task<IngestResult> Write(GrpcCall call, List<Reading> readings)
     {
         var batch = ReadingStore.Prepare(call.Caller.Tenant, readings, clock.GetUtcNow(), Activity.Current?.Id);
-        return writer.WriteAsync(ctx => store.Ingest(ctx, batch), call.Cancelled);
+        IngestResult result;
+        try
+        {
+            result = await writer.WriteAsync(ctx => store.Ingest(ctx, batch), call.Cancelled);
+        }
+        catch (RejectedException)
+        {
+            Observability.IngestMetrics.Rejected(Observability.IngestMetrics.Grpc, readings.Count);
+            throw;
+        }
+
+        Observability.IngestMetrics.Stored(Observability.IngestMetrics.Grpc, result);
+        return result;
     }
 
     /// <summary>The proto's reading in the shape the validator takes: an unset or empty field is absent.</summary>

@@ -21,6 +21,8 @@ public sealed class Hl7Intake(
 {
     public async Task<string> HandleAsync(string text, IPAddress remote, CancellationToken cancellationToken)
     {
+        // MLLP has no trace context of its own: each message starts a trace, which its readings carry through the log.
+        using var span = Domain.Diagnostics.VigilTelemetry.Source.StartActivity("hl7 message", ActivityKind.Server);
         var now = clock.GetUtcNow();
         var message = Hl7Message.Parse(text);
         if (message is null)
@@ -99,6 +101,7 @@ public sealed class Hl7Intake(
         var result = OruReadings.Read(message, patients, $"{application}:{facility}:{controlId}", now);
         if (result.Errors.Count > 0)
         {
+            Observability.IngestMetrics.Rejected(Observability.IngestMetrics.Hl7, result.Readings.Count);
             return await Audited(Hl7Ack.Build(message, Hl7Ack.Error, result.Errors[0].Text, result.Errors, now));
         }
 
@@ -116,11 +119,13 @@ public sealed class Hl7Intake(
                 AuditStore.Record(ctx, [Hl7Audit.Entry(customer, application, facility, remote, now, patientId, Hl7Ack.Accept)]);
                 return ingested;
             }, cancellationToken);
+            Observability.IngestMetrics.Stored(Observability.IngestMetrics.Hl7, stored);
             return Hl7Ack.Build(message, Hl7Ack.Accept,
                 $"{stored.Accepted} stored, {stored.Duplicates} already stored, {result.Skipped} skipped", [], now);
         }
         catch (RejectedException e)
         {
+            Observability.IngestMetrics.Rejected(Observability.IngestMetrics.Hl7, result.Readings.Count);
             var code = e.Kind == RejectionKind.Conflict ? Hl7ErrorCode.DuplicateKeyIdentifier : Hl7ErrorCode.UnknownKeyIdentifier;
             var errors = e.Errors.Count == 0
                 ? [new Hl7Error("MSH", 1, 10, code, e.Message)]

@@ -68,6 +68,7 @@ public static class StorageModule
         });
         services.TryAddSingleton<IDatabase>(sp => sp.GetRequiredService<SqliteDatabase>());
         services.TryAddSingleton<IEventLog, EmbeddedEventLog>();
+        services.TryAddSingleton<IConsumerLagSource, EmbeddedLogLag>();
         services.AddSingleton<EmbeddedLogRetention>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedLogRetention>());
         services.AddSingleton(sp => new ReadingIndexer(
@@ -98,6 +99,8 @@ public static class StorageModule
         services.AddHostedService(sp => new OutboxRelay(
             sp.GetRequiredService<PostgresDatabase>().DataSource, sp.GetRequiredService<IOptions<KafkaOptions>>(), sp.GetRequiredService<ILogger<OutboxRelay>>()));
         services.AddSingleton<KafkaHealth>();
+        services.TryAddSingleton<IConsumerLagSource>(sp => new KafkaLogLag(
+            sp.GetRequiredService<PostgresDatabase>().DataSource, sp.GetRequiredService<IOptions<KafkaOptions>>()));
         services.AddSingleton<IReadinessProbe>(sp => new PostgresProbe(sp.GetRequiredService<PostgresDatabase>()));
         services.AddSingleton<IReadinessProbe, KafkaProbe>();
     }

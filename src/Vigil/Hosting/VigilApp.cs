@@ -7,6 +7,7 @@ using Vigil.Fhir;
 using Vigil.Hl7;
 using Vigil.Insights;
 using Vigil.Notifications;
+using Vigil.Observability;
 using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
@@ -54,6 +55,7 @@ public static class VigilApp
         builder.AddVigilNotifications(deployment);
         builder.AddVigilDemo(deployment);
         builder.AddVigilInsights();
+        builder.AddVigilObservability();
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -69,6 +71,7 @@ public static class VigilApp
         app.UseVigilAudit();
         app.UseAuthorization();
         app.MapVigilHealth();
+        app.MapVigilMetrics();
         // Endpoints of roles this process does not run are not mapped: they answer 404.
         if (deployment.Runs(Module.IngestEndpoints))
         {

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Vigil.Domain.Diagnostics;
 using Polly;
 using Polly.CircuitBreaker;
 using Vigil.Hosting.Readiness;
@@ -125,6 +127,10 @@ public sealed class DeliveryDispatcher(
     {
         var o = options.Value;
         var attempts = delivery.Attempts;
+        var started = Stopwatch.GetTimestamp();
+        // The delivery continues the trace of the alert transition (and so of the reading) it comes from; HttpClient
+        // sends this span's context to the receiver in the traceparent header.
+        using var span = DeliverySpan(delivery);
         var context = ResilienceContextPool.Shared.Get(stoppingToken);
         context.Properties.Set(EndpointPipelines.Observer, async (attempt, failure, delay) =>
         {
@@ -136,6 +142,8 @@ public sealed class DeliveryDispatcher(
         {
             var status = await pipelines.For(delivery.Url).ExecuteAsync(async ctx => await PostAsync(delivery, ctx.CancellationToken), context);
             await Writer.WriteAsync(ctx => DeliveryStore.Finished(ctx, delivery.Id, true, attempts + 1, null, status), CancellationToken.None);
+            Observability.StageMetrics.WebhookFinished(delivered: true);
+            Observability.StageMetrics.Completed("deliver", Stopwatch.GetElapsedTime(started), 1);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -148,6 +156,8 @@ public sealed class DeliveryDispatcher(
             try
             {
                 await Writer.WriteAsync(ctx => DeliveryStore.Finished(ctx, delivery.Id, false, attempts + 1, Describe(e), StatusOf(e)), CancellationToken.None);
+                Observability.StageMetrics.WebhookFinished(delivered: false);
+                span?.SetStatus(ActivityStatusCode.Error, Describe(e));
             }
             catch (Exception write)
             {
@@ -161,6 +171,20 @@ public sealed class DeliveryDispatcher(
             _perSubscription.AddOrUpdate(delivery.SubscriptionId, 0, (_, n) => n - 1);
             Wake();
         }
+    }
+
+    private static Activity? DeliverySpan(DueDelivery delivery)
+    {
+        if (delivery.TraceParent is null || !VigilTelemetry.Source.HasListeners() || !ActivityContext.TryParse(delivery.TraceParent, null, out var parent))
+        {
+            return null;
+        }
+
+        var span = VigilTelemetry.Source.StartActivity("webhook", ActivityKind.Client, parent);
+        span?.SetTag("vigil.delivery.id", delivery.Id);
+        span?.SetTag("vigil.subscription.id", delivery.SubscriptionId);
+        span?.SetTag("vigil.event", delivery.EventType);
+        return span;
     }
 
     private async ValueTask<int> PostAsync(DueDelivery delivery, CancellationToken cancellationToken)

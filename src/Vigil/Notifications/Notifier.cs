@@ -41,7 +41,7 @@ public sealed class Notifier(
                 {
                     var id = Identifiers.New();
                     deliveries.Add(new DeliveryStore.NewDelivery(id, transition.CustomerId, subscription.Id, transition.MessageId, transition.Key,
-                        transition.Type, transition.AlertId, WebhookBody.For(id, subscription.Id, transition)));
+                        transition.Type, transition.AlertId, WebhookBody.For(id, subscription.Id, transition), transition.TraceParent));
                 }
             }
         }

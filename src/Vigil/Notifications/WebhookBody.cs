@@ -7,7 +7,7 @@ namespace Vigil.Notifications;
 /// <summary>An alert transition from the <c>alerts</c> topic, read for routing to subscriptions.</summary>
 public sealed record TransitionMessage(
     string MessageId, string Type, string Key, string CustomerId, string PatientId, string AlertId, string Severity, JsonElement Transition,
-    JsonElement Alert)
+    JsonElement Alert, string? TraceParent = null)
 {
     public static TransitionMessage Decode(ReadOnlySpan<byte> payload)
     {
@@ -17,7 +17,7 @@ public sealed record TransitionMessage(
         var alert = body.GetProperty("alert");
         return new TransitionMessage(header.MessageId, header.Type, header.Key, alert.GetProperty("customerId").GetString()!,
             alert.GetProperty("patientId").GetString()!, alert.GetProperty("id").GetString()!, alert.GetProperty("severity").GetString()!,
-            body.GetProperty("transition").Clone(), alert.Clone());
+            body.GetProperty("transition").Clone(), alert.Clone(), header.TraceParent);
     }
 }
 

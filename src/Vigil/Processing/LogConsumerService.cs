@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using Vigil.Domain.Log;
 using Vigil.Hosting.Readiness;
+using Vigil.Observability;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Writes;
 
@@ -133,6 +135,8 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
     /// </summary>
     private async Task ProcessAsync(ILogConsumer consumer, IReadOnlyList<ConsumedBatch> batches, CancellationToken stoppingToken)
     {
+        var started = Stopwatch.GetTimestamp();
+        using var spans = StageSpans.Start(GroupId, batches);
         try
         {
             await writer.WriteAsync(ctx =>
@@ -144,6 +148,7 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
                     Commit(ctx, consumer, batch);
                 }
             }, stoppingToken);
+            StageMetrics.Completed(GroupId, Stopwatch.GetElapsedTime(started), batches.Sum(b => b.Messages.Count));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

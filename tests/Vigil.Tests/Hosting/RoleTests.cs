@@ -72,10 +72,15 @@ public sealed class RoleTests
         modules.EnumerateObject().Select(m => m.Name).ShouldBe(["ingest", "enrich", "analyze", "process", "notify", "api", "hl7"]);
         Dependencies(modules, "ingest").ShouldBe(new Dictionary<string, string> { ["database"] = "healthy", ["log"] = "healthy" });
         Dependencies(modules, "api").ShouldBe(new Dictionary<string, string> { ["database"] = "healthy", ["log"] = "healthy" });
-        foreach (var consuming in new[] { "enrich", "analyze", "process", "notify" })
+        foreach (var consuming in new[] { "enrich", "analyze", "process" })
         {
             Dependencies(modules, consuming).ShouldBe(new Dictionary<string, string> { ["database"] = "healthy", ["log"] = "healthy", ["consumer"] = "assigned" });
         }
+
+        // A role's own workers count too: notify's webhook dispatcher, hl7's MLLP listener.
+        Dependencies(modules, "notify").ShouldBe(
+            new Dictionary<string, string> { ["database"] = "healthy", ["log"] = "healthy", ["consumer"] = "assigned", ["dispatcher"] = "running" });
+        Dependencies(modules, "hl7").ShouldBe(new Dictionary<string, string> { ["database"] = "healthy", ["log"] = "healthy", ["listener"] = "running" });
     }
 
     [Fact]

@@ -99,6 +99,35 @@ public sealed class VigilProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// SIGTERM, as a container runtime or systemd stops a service: the process stops taking requests, drains, and
+    /// exits. Returns its exit code, or null if it is still running after <paramref name="within"/>.
+    /// </summary>
+    public async Task<int?> TerminateAsync(TimeSpan within)
+    {
+        if (!_process.HasExited)
+        {
+            Kill(_process.Id, 15).ShouldBe(0);
+        }
+
+        using var deadline = new CancellationTokenSource(within);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or a power cut of the process.</summary>
     public async Task KillAsync()
     {

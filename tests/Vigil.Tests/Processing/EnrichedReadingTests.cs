@@ -22,7 +22,7 @@ public sealed class EnrichedReadingTests
             """);
 
         r.ShouldBe(new EnrichedReading("c1", "p1", "dep1", "d1", "r1", VitalTypes.HeartRate, 72.5, null,
-            EventTime.Truncate(DateTimeOffset.Parse("2026-11-21T10:00:00.1234567Z")), 2));
+            EventTime.Truncate(DateTimeOffset.Parse("2026-11-21T10:00:00.1234567Z")), 2, TraceParent: "00-x"));
     }
 
     [Theory]

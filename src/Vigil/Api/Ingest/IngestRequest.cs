@@ -24,7 +24,8 @@ public static class IngestRequest
         Parser<TInput> parse,
         Func<TInput, int?, DateTimeOffset, List<FieldError>, TItem?> validate,
         Func<string, List<TItem>, string?, CancellationToken, Task<IngestResult>> write,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Action<int>? rejected = null)
         where TItem : class
     {
         var caller = Caller.From(http.User);
@@ -59,6 +60,7 @@ public static class IngestRequest
 
         if (errors.Count > 0)
         {
+            rejected?.Invoke(inputs.Count);
             return Problems.Invalid(errors.OrderBy(e => e.Index ?? -1).ToList());
         }
 
@@ -69,6 +71,7 @@ public static class IngestRequest
         }
         catch (RejectedException e)
         {
+            rejected?.Invoke(inputs.Count);
             // A single object is not a batch: its errors carry no index.
             return Problems.From(isArray ? e : new RejectedException(e.Kind, e.Message, e.Errors.Select(x => x with { Index = null }).ToList()));
         }

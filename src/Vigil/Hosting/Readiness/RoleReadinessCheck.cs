@@ -3,10 +3,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Vigil.Hosting.Readiness;
 
 /// <summary>
-/// One running role's readiness: every dependency probe (database, log) and, for a consuming role, its consumer-group
-/// member. Ready only when all are.
+/// One running role's readiness: every dependency probe (database, log), for a consuming role its consumer-group
+/// member, and the role's own workers (listener, dispatcher). Ready only when all are.
 /// </summary>
-internal sealed class RoleReadinessCheck(IEnumerable<IReadinessProbe> probes, ConsumerReadiness? consumer) : IHealthCheck
+internal sealed class RoleReadinessCheck(IEnumerable<IReadinessProbe> probes, ConsumerReadiness? consumer, IReadOnlyList<WorkerReadiness>? workers = null) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -28,6 +28,17 @@ internal sealed class RoleReadinessCheck(IEnumerable<IReadinessProbe> probes, Co
         {
             dependencies["consumer"] = consumer.State;
             ready &= consumer.Ready;
+        }
+
+        foreach (var worker in workers ?? [])
+        {
+            var (workerReady, state, workerError) = worker.Check();
+            dependencies[worker.Dependency] = state;
+            ready &= workerReady;
+            if (workerError is not null)
+            {
+                errors.Add(workerError);
+            }
         }
 
         var error = errors.Count == 0 ? null : string.Join("; ", errors);

@@ -55,10 +55,13 @@ public sealed class ThresholdEvaluator(AlertStore alerts, IOptions<AlertOptions>
 
             var rule = effective.Rule;
             var breaching = rule.IsBreachedBy(value);
+            // An alert this reading raises or changes continues the reading's trace.
+            ctx.TraceParent = r.TraceParent;
             alerts.Observe(ctx, new AlertStore.Signal(
                 customerId, patientId, departmentId, AlertRules.Threshold(type.Name), AlertRules.ThresholdKind, breaching, rule.Severity,
                 observedAt, value, breaching ? Describe(type, value, rule) : "", breaching ? Details(r, type, value, effective) : "{}",
                 rule.Sustain, autoResolve));
+            ctx.TraceParent = null;
         }
 
         DeviceActivity.Execute(ctx, [.. devices.Select(d => new object?[]

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Vigil.Domain.Log;
+using Vigil.Observability;
 using Vigil.Processing.Alerts;
 using Vigil.Storage.EventLog;
 using Vigil.Storage.Live;
@@ -42,9 +44,15 @@ public sealed class Analyzer(
         AlertStore.Prefetch(ctx, readings.Select(r => (r.CustomerId, r.PatientId)));
         // Before the windows: a baseline read from the store counts its open minute from the stored 1m aggregate.
         baselines.Apply(ctx, readings);
+        var started = Stopwatch.GetTimestamp();
         windows.Apply(ctx, readings);
+        var windowed = Stopwatch.GetTimestamp();
         news2.Apply(ctx, readings);
+        var scored = Stopwatch.GetTimestamp();
         thresholds.Apply(ctx, readings);
+        StageMetrics.Timed("window", Stopwatch.GetElapsedTime(started, windowed));
+        StageMetrics.Timed("news2", Stopwatch.GetElapsedTime(windowed, scored));
+        StageMetrics.Timed("alert", Stopwatch.GetElapsedTime(scored));
         // One announcement per round for the live views (the dashboard), delivered on commit.
         if (!changes.Publishes(ctx))
         {

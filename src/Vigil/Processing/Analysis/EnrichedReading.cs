@@ -12,7 +12,7 @@ namespace Vigil.Processing.Analysis;
 /// </summary>
 public sealed record EnrichedReading(
     string CustomerId, string PatientId, string? DepartmentId, string? DeviceId, string Id, VitalType? Type, double? Number, string? Text,
-    DateTimeOffset ObservedAt, int Spo2Scale)
+    DateTimeOffset ObservedAt, int Spo2Scale, string? TraceParent = null)
 {
     /// <summary>
     /// Reads the one message in a forward pass over its JSON, the envelope's by <see cref="Envelope.ReadHeader"/> (no
@@ -21,7 +21,8 @@ public sealed record EnrichedReading(
     /// </summary>
     public static EnrichedReading Decode(ReadOnlyMemory<byte> payload)
     {
-        var reader = new Utf8JsonReader(payload.Span[Envelope.ReadHeader(payload.Span).Body]);
+        var header = Envelope.ReadHeader(payload.Span);
+        var reader = new Utf8JsonReader(payload.Span[header.Body]);
         if (Next(ref reader) != JsonTokenType.StartObject)
         {
             throw new JsonException($"a readings.enriched message has {reader.TokenType} where its body belongs");
@@ -87,7 +88,7 @@ public sealed record EnrichedReading(
         VitalTypes.TryGetByName(typeName ?? throw Missing("type"), out var type);
         return new EnrichedReading(
             customerId ?? throw Missing("customerId"), patientId ?? throw Missing("patientId"), departmentId, deviceId, id ?? throw Missing("id"),
-            type, number, text, EventTime.Truncate(observedAt ?? throw Missing("observedAt")), spo2Scale);
+            type, number, text, EventTime.Truncate(observedAt ?? throw Missing("observedAt")), spo2Scale, header.TraceParent);
     }
 
     /// <summary>The text of one scalar property of the object the reader is at (numbers as written), leaving the reader at its end.</summary>

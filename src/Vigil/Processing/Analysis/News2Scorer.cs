@@ -38,6 +38,8 @@ public sealed class News2Scorer(AlertStore alerts, IOptions<AlertOptions> alertO
         var newest = new Dictionary<(string CustomerId, string PatientId, string Type), EnrichedReading>();
         // Per patient, the SpO2 scale of the last message: the patient's reference data as of the newest reading.
         var touched = new Dictionary<(string CustomerId, string PatientId), (int Spo2Scale, string? DepartmentId)>();
+        // Per patient, the trace of the last reading: a NEWS2 alert the round raises continues it.
+        var traces = new Dictionary<(string CustomerId, string PatientId), string?>();
         foreach (var r in readings)
         {
             if (r.Type is not { } type || !Parameters.Contains(type))
@@ -52,6 +54,7 @@ public sealed class News2Scorer(AlertStore alerts, IOptions<AlertOptions> alertO
             }
 
             touched[(r.CustomerId, r.PatientId)] = (r.Spo2Scale, r.DepartmentId);
+            traces[(r.CustomerId, r.PatientId)] = r.TraceParent;
         }
 
         LatestUpsert.Execute(ctx, [.. newest.Values.Select(r => new object?[]
@@ -76,7 +79,9 @@ public sealed class News2Scorer(AlertStore alerts, IOptions<AlertOptions> alertO
             if (score.At is { } at)
             {
                 News2ScoreStore.AddIfChanged(ctx, customerId, patientId, score, latestScores.GetValueOrDefault((customerId, patientId)));
+                ctx.TraceParent = traces[(customerId, patientId)];
                 ObserveAlert(ctx, customerId, patientId, departmentId, score, at);
+                ctx.TraceParent = null;
             }
         }
     }

@@ -27,6 +27,12 @@ internal sealed partial class EventProcessor
         }
 
         var started = _clock.GetTimestamp();
+        // Events are handled one by one (in their patient's lane), so each gets a span of its own, continuing its request's trace.
+        using var span = e.TraceParent is not null && Domain.Diagnostics.VigilTelemetry.Source.HasListeners()
+            && System.Diagnostics.ActivityContext.TryParse(e.TraceParent, null, out var parent)
+            ? Domain.Diagnostics.VigilTelemetry.Source.StartActivity(Group, System.Diagnostics.ActivityKind.Consumer, parent)
+            : null;
+        span?.SetTag("vigil.event.type", e.Type);
         if (await StoredStatusAsync(e, stoppingToken) is { } status && !Unhandled(status, e.Replayed))
         {
             Finished(message, e.CustomerId, e.EventId);
@@ -96,8 +102,12 @@ internal sealed partial class EventProcessor
     {
         if (Claim(ctx, message, e))
         {
+            // An alert the event raises (fall_detected, nurse_call) continues the event's trace.
+            ctx.TraceParent = e.TraceParent;
             var result = outcome.Effect is { } effect ? effect(ctx) : outcome.Result;
+            ctx.TraceParent = null;
             Record(ctx, e, outcome.IsFailure ? EventStatuses.Failed : EventStatuses.Processed, result, started);
+            ctx.OnCommitted(() => Observability.StageMetrics.Completed(Group, _clock.GetElapsedTime(started), 1));
         }
 
         CommitWith(ctx, message, e.CustomerId, e.EventId);
@@ -145,11 +155,12 @@ internal sealed partial class EventProcessor
     {
         try
         {
-            var body = Envelope.Decode(message.Payload).Body;
+            var envelope = Envelope.Decode(message.Payload);
+            var body = envelope.Body;
             string Text(string name) => body.GetProperty(name).GetString() ?? throw new FormatException($"{name} is null");
             return new IncomingEvent(
                 Text("customerId"), Text("eventId"), Text("patientId"), Text("type"), body.GetProperty("data"), body.GetProperty("ts").GetDateTimeOffset(),
-                body.GetProperty("receivedAt").GetDateTimeOffset(), Replayed: message.Topic != Topics.Events);
+                body.GetProperty("receivedAt").GetDateTimeOffset(), Replayed: message.Topic != Topics.Events, envelope.TraceParent);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
