@@ -79,7 +79,7 @@ public static class GrpcModule
         var max = app.Services.GetRequiredService<IOptions<VigilOptions>>().Value.MaxBodyBytes;
         void Map<TService>(string path, string policy, Func<TService, GrpcCall, Task> method) where TService : notnull =>
             app.MapPost(path, (HttpContext http, TService service) => GrpcCall.RunAsync(http, policy, max, call => method(service, call)))
-                .AllowAnonymous().ExcludeFromDescription();
+                .AllowAnonymous().WithMetadata(new AccessPolicy(policy)).ExcludeFromDescription();
 
         if (deployment.Runs(Module.IngestEndpoints))
         {

@@ -9,6 +9,7 @@ using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
 using Vigil.Security;
+using Vigil.Security.Https;
 using Vigil.Simulation;
 using Vigil.Storage.Sqlite;
 using Vigil.Storage.Writes;
@@ -49,6 +50,7 @@ public static class VigilApp
         builder.AddVigilNotifications(deployment);
         builder.AddVigilDemo(deployment);
         configure?.Invoke(builder);
+        builder.AddVigilHttps();
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls("http://127.0.0.1:8080");
@@ -58,6 +60,7 @@ public static class VigilApp
 
         var app = builder.Build();
         app.Use((context, next) => Problems.Handle(context, next));
+        app.UseVigilHttps();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapVigilHealth();

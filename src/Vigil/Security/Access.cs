@@ -72,6 +72,8 @@ public static class Access
             });
         }
 
-        options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+        // An endpoint naming no policy still needs a caller holding one of Vigil's roles: a bearer token whose roles
+        // Vigil does not know authenticates, and is refused with 403 everywhere.
+        options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(Role.All).Build();
     }
 }
