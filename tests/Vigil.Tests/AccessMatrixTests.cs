@@ -41,7 +41,8 @@ public abstract class AccessMatrixTests(ServerFixture fixture)
         [Access.System] = (["admin"], Tenancy.Forbidden),
         [Access.Keys] = (["admin"], Tenancy.Either),
         [Access.Customers] = (["admin", "clinician", "viewer"], Tenancy.Either),
-        ["authenticated"] = (["admin", "clinician", "viewer", "device"], Tenancy.Either),
+        [Access.Stream] = (["admin", "clinician", "viewer"], Tenancy.Required),
+        [Access.Any] = (["admin", "clinician", "viewer", "device"], Tenancy.Either),
     };
 
     private static bool Admits(string policy, string role, bool isSystemKey)
@@ -245,7 +246,7 @@ public abstract class AccessMatrixTests(ServerFixture fixture)
             new("list webhook deliveries", Access.Read, HttpStatusCode.OK,
                 _ => Task.FromResult(new Call("GET", "/api/v1/notifications/deliveries")),
                 new Call("GET", $"/api/v1/notifications/deliveries?subscriptionId={bSubscription}"), HttpStatusCode.OK),
-            new("openapi document", "authenticated", HttpStatusCode.OK,
+            new("openapi document", Access.Any, HttpStatusCode.OK,
                 _ => Task.FromResult(new Call("GET", "/openapi/v1.json")),
                 new Call("GET", "/openapi/v1.json"), HttpStatusCode.OK),
         ];

@@ -16,7 +16,7 @@ public sealed class StreamTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, StreamTokens tokens, ApiKeyCache keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string SchemeName = "StreamToken";
+    public const string SchemeName = Access.StreamScheme;
     public const string Parameter = "access_token";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()

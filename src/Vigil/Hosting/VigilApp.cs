@@ -73,7 +73,7 @@ public static class VigilApp
 
         if (deployment.Runs(Module.ApiEndpoints))
         {
-            app.MapOpenApi();
+            app.MapOpenApi().RequireAuthorization(Access.Any);
             app.MapCustomers();
             app.MapDepartments();
             app.MapPatients();
