@@ -305,6 +305,11 @@ public sealed class EndpointWalk(VigilServer server, TokenIssuer tokens, string 
                 {
                     Failures.Add($"{route} as {credential.Name} -> {status}, expected to be admitted ({string.Join(",", route.Policies)}): {body}");
                 }
+                else if (status >= 500)
+                {
+                    // An admitted caller the endpoint cannot serve (a system admin where a customer is needed) names the wrong policy.
+                    Failures.Add($"{route} as {credential.Name} -> {status}: {body}");
+                }
 
                 if (credential.Tenant && status < 300 && body.Contains(b, StringComparison.Ordinal))
                 {
