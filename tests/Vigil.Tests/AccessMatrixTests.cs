@@ -177,6 +177,14 @@ public abstract class AccessMatrixTests(ServerFixture fixture)
                     return new Call("DELETE", $"/api/v1/api-keys/{created.GetProperty("id").GetString()}");
                 },
                 new Call("DELETE", $"/api/v1/api-keys/{bKeyId}"), HttpStatusCode.NotFound),
+            new("rotate api key", Access.Keys, HttpStatusCode.OK,
+                async i =>
+                {
+                    var created = await (await system.PostJsonAsync("/api/v1/api-keys", new { name = $"rot-{i}", role = "viewer", customerId = A }))
+                        .ShouldBeAsync(HttpStatusCode.Created);
+                    return new Call("POST", $"/api/v1/api-keys/{created.GetProperty("id").GetString()}/rotate");
+                },
+                new Call("POST", $"/api/v1/api-keys/{bKeyId}/rotate"), HttpStatusCode.NotFound),
             new("post readings", Access.Ingest, HttpStatusCode.Accepted,
                 i => Task.FromResult(new Call("POST", "/api/v1/readings", Reading($"r-{i}", $"{A}-pat"))),
                 new Call("POST", "/api/v1/readings", Reading("r-into-b", $"{B}-pat")), HttpStatusCode.UnprocessableEntity),
