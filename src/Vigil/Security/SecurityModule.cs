@@ -16,6 +16,13 @@ public static class SecurityModule
 
     public static IHostApplicationBuilder AddVigilSecurity(this IHostApplicationBuilder builder)
     {
+        // Settings that cannot work stop the start before anything is registered; options validation backs this up for
+        // settings added later (tests).
+        if ((builder.Configuration.GetSection(JwtOptions.Section).Get<JwtOptions>() ?? new JwtOptions()).Problem() is { } problem)
+        {
+            throw new Hosting.StartupException(problem);
+        }
+
         builder.Services.AddSingleton<ApiKeyCache>();
         builder.Services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JwtOptions>, JwtOptionsValidation>());

@@ -107,7 +107,7 @@ public sealed class JwksUrlTests
         };
         settings.Remove(missing);
 
-        var error = await Should.ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => VigilServer.StartAsync(settings: settings));
+        var error = await Should.ThrowAsync<Vigil.Hosting.StartupException>(() => VigilServer.StartAsync(settings: settings));
 
         error.Message.ShouldContain(flag);
     }
