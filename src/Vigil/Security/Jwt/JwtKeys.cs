@@ -13,33 +13,31 @@ public sealed class JwtKeys(IOptions<JwtOptions> options, TimeProvider clock, IL
     private readonly JwtOptions _options = options.Value;
     private readonly SemaphoreSlim _loading = new(1, 1);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private JsonWebKeySet _set = JsonWebKeySet.Empty;
-    private DateTimeOffset? _loadedAt;
-    private DateTimeOffset? _triedAt;
+    /// <summary>The keys, when they were loaded and when a load was last tried: replaced whole, so readers outside the lock see one consistent state.</summary>
+    private sealed record State(JsonWebKeySet Set, DateTimeOffset? LoadedAt, DateTimeOffset? TriedAt);
 
-    /// <summary>How many times the key set was read (for tests and diagnostics).</summary>
-    public int Loads { get; private set; }
+    private volatile State _state = new(JsonWebKeySet.Empty, null, null);
 
     /// <summary>The current key set, loading or reloading it when due; <paramref name="kid"/> unknown to it may reload it once.</summary>
     public async Task<JsonWebKeySet> GetAsync(string? kid, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (!Due(now, kid))
+        if (!Due(_state, now, kid))
         {
-            return _set;
+            return _state.Set;
         }
 
         await _loading.WaitAsync(cancellationToken);
         try
         {
             now = clock.GetUtcNow();
-            if (Due(now, kid))
+            if (Due(_state, now, kid))
             {
-                _triedAt = now;
+                _state = _state with { TriedAt = now };
                 await LoadAsync(now, cancellationToken);
             }
 
-            return _set;
+            return _state.Set;
         }
         finally
         {
@@ -47,15 +45,15 @@ public sealed class JwtKeys(IOptions<JwtOptions> options, TimeProvider clock, IL
         }
     }
 
-    private bool Due(DateTimeOffset now, string? kid)
+    private bool Due(State state, DateTimeOffset now, string? kid)
     {
-        if (_loadedAt is null || now - _loadedAt >= TimeSpan.FromSeconds(_options.KeyLifetimeSeconds))
+        if (state.LoadedAt is null || now - state.LoadedAt >= TimeSpan.FromSeconds(_options.KeyLifetimeSeconds))
         {
             // Not loaded yet, or stale: load, but a failing source is retried only once per refresh interval.
-            return _triedAt is null || now - _triedAt >= TimeSpan.FromSeconds(Math.Max(1, _options.UnknownKeyRefreshSeconds));
+            return state.TriedAt is null || now - state.TriedAt >= TimeSpan.FromSeconds(Math.Max(1, _options.UnknownKeyRefreshSeconds));
         }
 
-        return kid is not null && !_set.Has(kid) && now - _triedAt >= TimeSpan.FromSeconds(_options.UnknownKeyRefreshSeconds);
+        return kid is not null && !state.Set.Has(kid) && now - state.TriedAt >= TimeSpan.FromSeconds(_options.UnknownKeyRefreshSeconds);
     }
 
     private async Task LoadAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -66,15 +64,14 @@ public sealed class JwtKeys(IOptions<JwtOptions> options, TimeProvider clock, IL
             var json = _options.JwksFile is { Length: > 0 }
                 ? await File.ReadAllTextAsync(source, cancellationToken)
                 : await _http.GetStringAsync(source, cancellationToken);
-            _set = JsonWebKeySet.Parse(json);
-            _loadedAt = now;
-            Loads++;
-            logger.LogInformation("Loaded {Count} token signing keys from {Source}", _set.Keys.Count, source);
+            var set = JsonWebKeySet.Parse(json);
+            _state = new State(set, now, now);
+            logger.LogInformation("Loaded {Count} token signing keys from {Source}", set.Keys.Count, source);
         }
         catch (Exception e) when (e is IOException or HttpRequestException or UnauthorizedAccessException or FormatException
                                       or System.Text.Json.JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("Cannot load token signing keys from {Source}: {Error}; keeping {Count} keys", source, e.Message, _set.Keys.Count);
+            logger.LogWarning("Cannot load token signing keys from {Source}: {Error}; keeping {Count} keys", source, e.Message, _state.Set.Keys.Count);
         }
     }
 
