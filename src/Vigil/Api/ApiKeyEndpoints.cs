@@ -72,12 +72,7 @@ public static class ApiKeyEndpoints
     private static async Task<IResult> RotateAsync(HttpContext http, ApiKeyStore store, ApiKeyCache cache, GroupCommitter writer, string id, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User);
-        var rotated = await writer.WriteAsync(ctx =>
-        {
-            var done = store.Rotate(ctx, id, caller.CustomerId);
-            ctx.OnCommitted(() => cache.Forget(id));
-            return done;
-        }, cancellationToken);
+        var rotated = await ChangeAsync(writer, cache, id, ctx => store.Rotate(ctx, id, caller.CustomerId), cancellationToken);
         return rotated is var (info, key)
             ? TypedResults.Ok(new CreatedKey(info.Id, info.CustomerId, info.Name, info.Role, info.CreatedAt, key))
             : Problems.NotFound($"API key '{id}'");
@@ -86,12 +81,16 @@ public static class ApiKeyEndpoints
     private static async Task<IResult> RevokeAsync(HttpContext http, ApiKeyStore store, ApiKeyCache cache, GroupCommitter writer, string id, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User);
-        var revoked = await writer.WriteAsync(ctx =>
+        var revoked = await ChangeAsync(writer, cache, id, ctx => store.Revoke(ctx, id, caller.CustomerId), cancellationToken);
+        return revoked ? TypedResults.NoContent() : Problems.NotFound($"API key '{id}'");
+    }
+
+    /// <summary>Changes a key and drops it from this process's cache once the change is committed, so its old state is refused at once.</summary>
+    private static Task<T> ChangeAsync<T>(GroupCommitter writer, ApiKeyCache cache, string id, Func<Storage.Writes.WriteContext, T> change, CancellationToken cancellationToken) =>
+        writer.WriteAsync(ctx =>
         {
-            var done = store.Revoke(ctx, id, caller.CustomerId);
+            var done = change(ctx);
             ctx.OnCommitted(() => cache.Forget(id));
             return done;
         }, cancellationToken);
-        return revoked ? TypedResults.NoContent() : Problems.NotFound($"API key '{id}'");
-    }
 }

@@ -22,22 +22,6 @@ namespace Vigil.Tests.Security;
 /// </summary>
 public sealed class EndpointWalk(VigilServer server, TokenIssuer tokens, string a, string b)
 {
-    private enum Tenancy { Required, Forbidden, Either }
-
-    /// <summary>The matrix as the issue states it, written here rather than read from the code.</summary>
-    private static readonly Dictionary<string, (string[] Roles, Tenancy Tenancy)> Matrix = new()
-    {
-        [Access.Read] = (["admin", "clinician", "viewer"], Tenancy.Required),
-        [Access.Ingest] = (["admin", "clinician", "device"], Tenancy.Required),
-        [Access.Care] = (["admin", "clinician"], Tenancy.Required),
-        [Access.Manage] = (["admin"], Tenancy.Required),
-        [Access.System] = (["admin"], Tenancy.Forbidden),
-        [Access.Keys] = (["admin"], Tenancy.Either),
-        [Access.Customers] = (["admin", "clinician", "viewer"], Tenancy.Either),
-        [Access.Stream] = (["admin", "clinician", "viewer"], Tenancy.Required),
-        [Access.Any] = (["admin", "clinician", "viewer", "device"], Tenancy.Either),
-    };
-
     /// <summary>What may answer without credentials, and why: nothing here holds a customer's data.</summary>
     private static readonly Dictionary<string, string> Public = new()
     {
@@ -110,7 +94,7 @@ public sealed class EndpointWalk(VigilServer server, TokenIssuer tokens, string 
                 Failures.Add($"{path}: names a policy but also allows anonymous callers");
             }
 
-            foreach (var policy in named.Where(p => !Matrix.ContainsKey(p)))
+            foreach (var policy in named.Where(p => !ExpectedMatrix.Policies.ContainsKey(p)))
             {
                 Failures.Add($"{path}: policy '{policy}' is not in the matrix this walk checks; add it here and to docs/security.md");
             }
@@ -119,13 +103,8 @@ public sealed class EndpointWalk(VigilServer server, TokenIssuer tokens, string 
         }
     }
 
-    private static bool Admits(IReadOnlyList<string> policies, string role, bool system) => policies.All(p =>
-        Matrix.TryGetValue(p, out var entry) && entry.Roles.Contains(role) && entry.Tenancy switch
-        {
-            Tenancy.Required => !system,
-            Tenancy.Forbidden => system,
-            _ => true,
-        });
+    private static bool Admits(IReadOnlyList<string> policies, string role, bool system) =>
+        policies.All(p => ExpectedMatrix.Admits(p, role, system));
 
     /// <summary>A's callers: every role by API key, every person's role by bearer token, and a system administrator of each kind.</summary>
     private async Task<List<Credential>> CredentialsAsync()
