@@ -134,6 +134,9 @@ section="$(mktemp)"
   echo "BENCH starts fresh_ms=$(IFS=,; echo "${fresh[*]}") restart_ms=$(IFS=,; echo "${restart[*]}")"
   echo "BENCH memory patients=$patients rss_before_load_kb=$rss_idle_kb rss_after_load_kb=$rss_loaded_kb hwm_kb=$hwm_kb rss_idle_after_kb=$rss_after_kb"
   echo "$load_line"
+  echo "BENCH footprint what=ready-fresh-max value=$fresh_max unit=ms target=2000"
+  echo "BENCH footprint what=ready-restart-max value=$restart_max unit=ms target=2000"
+  echo "BENCH footprint what=rss-peak-$patients-patients value=$(mb "$hwm_kb") unit=MB target=400"
   echo '```'
   echo
   echo "### Commands"

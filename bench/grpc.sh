@@ -5,7 +5,9 @@
 #   Against one fresh `vigil serve` (Release, embedded mode), for each client count: the batched HTTP ingest of (a) in
 #   bench/run.sh (POSTs of BENCH_BATCH readings), then client-streaming vigil.v1.IngestService/Ingest over h2c
 #   (streams of BENCH_GRPC_STREAM readings, BENCH_GRPC_PER_MESSAGE readings to a message, one HTTP/2 connection per
-#   client). Both count readings only once the server's answer says they are durable and all accepted.
+#   client). Both count readings only once the server's answer says they are durable and all accepted. The limit
+#   each is compared with: the plain SQLite insert of the same rows (bench/run.sh's (a) reference, one prepared
+#   statement per row, the product's pragmas and schema), measured first in the same run.
 #
 # Environment (defaults in brackets):
 #   BENCH_SECONDS [20]  measured seconds per step      BENCH_WARMUP [5]   warm-up seconds before each step
@@ -39,6 +41,9 @@ keep="${BENCH_KEEP:-0}"
 if [ "${BENCH_BUILD:-1}" = 1 ]; then build; fi
 load_before="$(load_average)"
 log "load average before the run: $load_before"
+
+sqlite_reference grpc
+sqlite_rate="$(field "$sqlite_line" rows_per_s)"
 
 start_vigil vigil-grpc --patients "$patients"
 http_lines=()
@@ -91,16 +96,21 @@ section="$(mktemp)"
   echo "counted on grpc-status 0 with every reading accepted. Each client has its own connection; requests or streams started"
   echo "and finished inside the measured window count."
   echo
-  echo "| clients | interface | readings per message | readings/s acknowledged | p50 ms (POST or stream) | vs HTTP batches |"
-  echo "|---|---|---|---|---|---|"
+  echo "Limit: the plain SQLite insert of the same rows, **$(fmt "$sqlite_rate") rows/s** in this run (one prepared statement per"
+  echo "row, $batch rows per transaction, WAL + synchronous=FULL, the product's schema)."
+  echo
+  echo "| clients | interface | readings per message | readings/s acknowledged | p50 ms (POST or stream) | vs HTTP batches | vs plain insert | target >= 0.5 |"
+  echo "|---|---|---|---|---|---|---|---|"
   for h in "${http_lines[@]}"; do
     c="$(field "$h" clients)"
     http_rate="$(field "$h" readings_per_s)"
-    echo "| $c | HTTP POST | $batch | $(fmt "$http_rate") | $(field "$h" p50_ms) | 1.000 |"
+    r="$(ratio "$http_rate" "$sqlite_rate")"
+    echo "| $c | HTTP POST | $batch | $(fmt "$http_rate") | $(field "$h" p50_ms) | 1.000 | $r | $(verdict "$r" 0.5) |"
     for g in "${grpc_lines[@]}"; do
       [ "$(field "$g" clients)" = "$c" ] || continue
       rate="$(field "$g" readings_per_s)"
-      echo "| $c | gRPC stream | $(field "$g" per_message) | $(fmt "$rate") | $(field "$g" stream_p50_ms) | $(ratio "$rate" "$http_rate") |"
+      r="$(ratio "$rate" "$sqlite_rate")"
+      echo "| $c | gRPC stream | $(field "$g" per_message) | $(fmt "$rate") | $(field "$g" stream_p50_ms) | $(ratio "$rate" "$http_rate") | $r | $(verdict "$r" 0.5) |"
     done
   done
   echo
@@ -110,7 +120,10 @@ section="$(mktemp)"
   echo "### Raw results"
   echo
   echo '```'
-  printf '%s\n' "${http_lines[@]}" "${grpc_lines[@]}"
+  printf '%s\n' "$sqlite_line" "${http_lines[@]}" "${grpc_lines[@]}"
+  for g in "${grpc_lines[@]}"; do
+    ratio_line "grpc-stream-$(field "$g" clients)x$(field "$g" per_message)" "$(field "$g" readings_per_s)" sqlite-insert "$sqlite_rate" 0.5
+  done
   echo '```'
   echo
   echo "### Commands"

@@ -123,3 +123,18 @@ write_section() { # report name section-file
     { echo "# Benchmarks"; echo; cat "$section"; } >"$report"
   fi
 }
+
+# The plain SQLite insert of the ingest benchmark's rows with one prepared statement per row (the product's way and the
+# fastest variant), as the reference of a step that runs without bench/run.sh's (a): sets sqlite_line.
+sqlite_reference() {  # label
+  log "$1: plain SQLite insert reference, ${seconds}s (+${warmup}s warm-up), batches of $batch"
+  run_logged "$work/sqlite-ref-$1.out" bench sqlite --data-dir "$work/sqlite-ref-$1-data" --seconds "$seconds" --warmup "$warmup" \
+    --batch "$batch" --rows-per-statement 1 --patients "$patients"
+  sqlite_line="$(result_line "$work/sqlite-ref-$1.out")"
+  rm -rf "$work/sqlite-ref-$1-data"
+}
+
+# One line per measured ratio, kept in each section's raw results; bench/run.sh gathers them into the summary.
+ratio_line() {  # benchmark rate limit-name limit-rate target
+  echo "BENCH ratio bench=$1 rate=$(fmt "$2") limit=$3 limit_rate=$(fmt "$4") ratio=$(ratio "$2" "$4") target=$5"
+}

@@ -9,6 +9,7 @@ try
         "sqlite" => PlainInsert.Run(options),
         "pg-copy" => PgCopy.Run(options),
         "pg-database" => PgDatabase.Run(options),
+        "kafka-produce" => await KafkaProduce.RunAsync(options),
         "http" => await HttpLoad.RunAsync(options),
         "grpc" => await GrpcLoad.RunAsync(options),
         "e2e-throughput" => await E2eThroughput.RunAsync(options),
@@ -38,8 +39,14 @@ static int Usage()
                    migrated with Vigil's PostgreSQL schema, dropped afterwards), one COPY and commit per batch
           pg-database --connection-string CS (--create PREFIX | --drop NAME)
                    creates PREFIX_<random> and prints its connection string, or drops NAME
+          kafka-produce --bootstrap HOST:PORT [--client-config "k=v;k=v"] [--prefix bench-raw-] [--seconds 20] [--warmup 5]
+                   [--batch 1000] [--patients 200] [--partitions 12]
+                   the relay's readings.raw messages for the same readings, sent by one plain producer with Vigil's
+                   producer settings, a batch at a time until every delivery is reported
           http     --url http://127.0.0.1:PORT --key-file F [--clients 4] [--seconds 20] [--warmup 5] [--batch 1000] [--patients 200]
-                   batched POST /api/v1/readings load; counts only 202s, fails on anything else
+                   [--format json|fhir]
+                   batched POST /api/v1/readings load; counts only 202s, fails on anything else; --format fhir posts the
+                   same readings to POST /fhir as transaction Bundles and counts 200s with every entry created
           grpc     --url http://127.0.0.1:GRPC_PORT --key-file F [--clients 4] [--seconds 20] [--warmup 5] [--stream-readings 20000]
                    [--per-message 100] [--patients 200]
                    client-streaming vigil.v1.IngestService/Ingest load over h2c; counts streams all accepted, fails on anything else

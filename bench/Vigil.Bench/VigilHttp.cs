@@ -91,6 +91,23 @@ public static class VigilHttp
         }
     }
 
+    /// <summary>A FHIR transaction answered 200 with a transaction-response whose every entry was created.</summary>
+    public static void RequireCreatedEntries(Uri url, HttpStatusCode status, byte[] body, int expected)
+    {
+        if (status != HttpStatusCode.OK)
+        {
+            throw new BenchException($"POST {url} answered {(int)status}: {Truncate(Encoding.UTF8.GetString(body))}");
+        }
+
+        using var bundle = System.Text.Json.JsonDocument.Parse(body);
+        var created = bundle.RootElement.GetProperty("entry").EnumerateArray()
+            .Count(e => e.GetProperty("response").GetProperty("status").GetString()!.StartsWith("201", StringComparison.Ordinal));
+        if (created != expected)
+        {
+            throw new BenchException($"the transaction-response created {created} entries, expected {expected}: {Truncate(Encoding.UTF8.GetString(body))}");
+        }
+    }
+
     /// <summary>The first failure of <paramref name="tasks"/> as a benchmark failure naming <paramref name="what"/>.</summary>
     public static BenchException FirstFailure(IEnumerable<Task> tasks, string what) =>
         tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault() switch

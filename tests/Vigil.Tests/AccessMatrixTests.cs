@@ -188,6 +188,21 @@ public abstract class AccessMatrixTests(ServerFixture fixture)
             new("effective thresholds", Access.Read, HttpStatusCode.OK,
                 _ => Task.FromResult(new Call("GET", $"/api/v1/thresholds/effective?patientId={A}-pat")),
                 new Call("GET", $"/api/v1/thresholds/effective?patientId={B}-pat"), HttpStatusCode.NotFound),
+            new("put anomaly rules", Access.Care, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("PUT", "/api/v1/anomaly-rules", AnomalyRules($"{A}-pat"))),
+                new Call("PUT", "/api/v1/anomaly-rules", AnomalyRules($"{B}-pat")), HttpStatusCode.UnprocessableEntity),
+            new("list anomaly rules", Access.Read, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("GET", "/api/v1/anomaly-rules")),
+                new Call("GET", "/api/v1/anomaly-rules"), HttpStatusCode.OK),
+            new("effective anomaly rules", Access.Read, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("GET", $"/api/v1/anomaly-rules/effective?patientId={A}-pat")),
+                new Call("GET", $"/api/v1/anomaly-rules/effective?patientId={B}-pat"), HttpStatusCode.NotFound),
+            new("trends", Access.Read, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("GET", $"/api/v1/patients/{A}-pat/trends")),
+                new Call("GET", $"/api/v1/patients/{B}-pat/trends"), HttpStatusCode.NotFound),
+            new("baselines", Access.Read, HttpStatusCode.OK,
+                _ => Task.FromResult(new Call("GET", $"/api/v1/patients/{A}-pat/baselines")),
+                new Call("GET", $"/api/v1/patients/{B}-pat/baselines"), HttpStatusCode.NotFound),
             new("list alerts", Access.Read, HttpStatusCode.OK,
                 _ => Task.FromResult(new Call("GET", "/api/v1/alerts")),
                 new Call("GET", $"/api/v1/alerts?patientId={B}-pat"), HttpStatusCode.OK),
@@ -290,6 +305,9 @@ public abstract class AccessMatrixTests(ServerFixture fixture)
 
     private static object Thresholds(string patientId) =>
         new { scope = new { patientId }, rules = new[] { new { type = "heart_rate", low = 45, high = 120 } } };
+
+    private static object AnomalyRules(string patientId) =>
+        new { scope = new { patientId }, rules = new[] { new { type = "heart_rate", k = 4 } } };
 
     /// <summary>Posts a reading and waits until every member reading readings has committed it, so the customer's rows stop changing.</summary>
     private async Task PostAndWaitAsync(HttpClient admin, string customer, object reading)

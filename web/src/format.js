@@ -28,3 +28,15 @@ export function age(iso, now = Date.now()) {
   if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
   return `${Math.floor(seconds / 86400)} d`;
 }
+
+const DIRECTION = { rising: "↑ rising", falling: "↓ falling", steady: "→ steady" };
+
+// One span of GET /patients/{id}/trends as words: "6 h +2.0 /min per hour (95 % CI +1.8 to +2.2), ↑ rising".
+// The arrow repeats the word, so the direction is never told by the symbol alone.
+export function trendText(trend, unit) {
+  const span = trend.span.replace("h", " h");
+  if (trend.slopePerHour === null || trend.slopePerHour === undefined) return `${span}: too few readings`;
+  const digits = Math.abs(trend.slopeHigh - trend.slopeLow) < 1 ? 2 : 1;
+  const signed = (v) => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(digits)}`;
+  return `${span} ${signed(trend.slopePerHour)} ${unit} per hour (95 % CI ${signed(trend.slopeLow)} to ${signed(trend.slopeHigh)}), ${DIRECTION[trend.direction] ?? trend.direction}`;
+}

@@ -11,6 +11,7 @@ public static class AlertRules
     public const string News2Kind = "news2";
     public const string DataGapKind = "data_gap";
     public const string EventKind = "event";
+    public const string AnomalyKind = "anomaly";
 
     public const string News2 = "news2";
 
@@ -19,4 +20,7 @@ public static class AlertRules
     public static string DataGap(string deviceId) => $"data_gap:{deviceId}";
 
     public static string Event(string eventType) => $"event:{eventType}";
+
+    /// <summary>A sustained deviation of one vital from the patient's own baseline (docs/insights.md).</summary>
+    public static string Anomaly(string vitalType) => $"anomaly:{vitalType}";
 }

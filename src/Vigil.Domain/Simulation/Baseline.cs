@@ -26,4 +26,24 @@ public sealed record Baseline(double HeartRate, double RespiratoryRate, double S
             Systolic: systolic,
             Diastolic: systolic - Between(38, 50));
     }
+
+    /// <summary>
+    /// An adult whose usual values are unusual but steady, drawn from <paramref name="random"/>: every other one an
+    /// endurance athlete with a slow pulse (40-46 /min) and a lowish systolic pressure (104-116), the others a
+    /// chronic lung patient living at SpO2 87-90 % with a faster breath (19-22 /min). Both sit outside fixed alarm
+    /// limits (pulse 41, SpO2 92) on an ordinary day; they are the patients personal baselines are for.
+    /// </summary>
+    public static Baseline DrawAtypical(Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        var usual = Draw(random);
+        double Between(double low, double high) => low + (random.NextDouble() * (high - low));
+        if (random.Next(2) == 0)
+        {
+            var systolic = Between(104, 116);
+            return usual with { HeartRate = Between(40, 46), Systolic = systolic, Diastolic = systolic - Between(38, 46) };
+        }
+
+        return usual with { Spo2 = Between(87, 90), RespiratoryRate = Between(19, 22) };
+    }
 }

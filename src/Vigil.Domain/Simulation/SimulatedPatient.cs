@@ -16,14 +16,19 @@ public sealed class SimulatedPatient
     private readonly Random _random;
     private readonly CourseTiming _timing;
 
-    /// <summary>A patient whose baseline and noise come from <paramref name="seed"/>, on <paramref name="course"/> from <paramref name="courseStart"/>.</summary>
-    public SimulatedPatient(string id, int seed, string course, DateTimeOffset courseStart, CourseTiming? timing = null)
+    /// <summary>
+    /// A patient whose baseline and noise come from <paramref name="seed"/>, on <paramref name="course"/> from
+    /// <paramref name="courseStart"/>; <paramref name="drawBaseline"/> draws the baseline (default
+    /// <see cref="Baseline.Draw"/>; <see cref="Baseline.DrawAtypical"/> for unusual but steady normals).
+    /// </summary>
+    public SimulatedPatient(
+        string id, int seed, string course, DateTimeOffset courseStart, CourseTiming? timing = null, Func<Random, Baseline>? drawBaseline = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         Id = id;
         _random = new Random(seed);
         _timing = timing ?? CourseTiming.Ward;
-        Baseline = Baseline.Draw(_random);
+        Baseline = (drawBaseline ?? Baseline.Draw)(_random);
         ChangeCourse(course, courseStart);
     }
 

@@ -49,11 +49,13 @@ public sealed class ThresholdStore(IDatabase db, IEventLog log)
         return result;
     }
 
-    /// <summary>Drops the rules of a department or patient that is being deleted, in the deletion's transaction.</summary>
+    /// <summary>Drops the threshold and anomaly rules of a department or patient that is being deleted, in the deletion's transaction.</summary>
     internal static void RemoveScope(WriteContext ctx, IEventLog log, string customerId, ThresholdScope scope)
     {
+        var anomalyRules = ctx.Connection.Execute("DELETE FROM anomaly_rules WHERE customer_id = @customerId AND scope = @Kind AND scope_id = @Id",
+            new { customerId, scope.Kind, scope.Id }, ctx.Transaction);
         if (ctx.Connection.Execute("DELETE FROM thresholds WHERE customer_id = @customerId AND scope = @Kind AND scope_id = @Id",
-                new { customerId, scope.Kind, scope.Id }, ctx.Transaction) > 0)
+                new { customerId, scope.Kind, scope.Id }, ctx.Transaction) + anomalyRules > 0)
         {
             Changed(ctx, log, customerId, scope, new ScopeRules(scope, [], ctx.Now, "system"));
         }
@@ -89,7 +91,7 @@ public sealed class ThresholdStore(IDatabase db, IEventLog log)
             .Select(g => new ScopeRules(g.Key, g.Select(r => r.ToRule()).ToList(), EventTime.FromMicros(g.Max(r => r.UpdatedAt)), g.First().UpdatedBy))
             .ToList();
 
-    private static void RequireScope(WriteContext ctx, string customerId, ThresholdScope scope)
+    internal static void RequireScope(WriteContext ctx, string customerId, ThresholdScope scope)
     {
         var (sql, field) = scope.Kind switch
         {

@@ -75,12 +75,14 @@ public sealed partial class ReadingStore(IDatabase db, IEventLog log, ReadingInd
             ? Postgres.PostgresReadings.InsertOrFind(ctx, customerId, toStore, batch.ReceivedAt)
             : InsertOrFind(ctx, customerId, toStore, batch.ReceivedAt);
         var inserted = new List<LogMessage>(readings.Count);
+        var storedNow = new bool[readings.Count];
         for (var k = 0; k < unique.Count; k++)
         {
             var i = unique[k];
             if (existing[k] is not { } stored)
             {
                 inserted.Add(batch.Messages[i]);
+                storedNow[i] = true;
             }
             else if (stored.SameContentAs(readings[i]))
             {
@@ -106,7 +108,7 @@ public sealed partial class ReadingStore(IDatabase db, IEventLog log, ReadingInd
             ctx.OnCommitted(() => indexer.Added(inserted.Count));
         }
 
-        return new IngestResult(inserted.Count, duplicates, ids);
+        return new IngestResult(inserted.Count, duplicates, ids) { Stored = storedNow };
     }
 
     /// <summary>

@@ -60,7 +60,7 @@ public static class ThresholdEndpoints
         return TypedResults.Ok(View(saved));
     }
 
-    private static ThresholdScope? Scope(ScopeRequest? scope, List<FieldError> errors)
+    internal static ThresholdScope? Scope(ScopeRequest? scope, List<FieldError> errors)
     {
         var given = new[]
         {

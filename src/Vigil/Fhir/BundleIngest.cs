@@ -180,6 +180,20 @@ internal sealed class BundleIngest(string customerId, bool mayWritePatients, Gro
             return OperationOutcome.Error(status, all);
         }
 
+        // Every Observation's readings in one ingest (one reference check, one insert loop, one log append), each
+        // reading remembered with its entry so outcomes and refusals go back to the entry they came from.
+        var observations = entries.Where(e => e.Prepared is not null).ToList();
+        var owner = new List<Entry>();
+        var readingsOf = new List<Domain.Readings.Reading>();
+        var messages = new List<Domain.Log.LogMessage>();
+        foreach (var entry in observations)
+        {
+            var prepared = entry.Prepared!.Readings;
+            readingsOf.AddRange(prepared.Readings);
+            messages.AddRange(prepared.Messages);
+            owner.AddRange(Enumerable.Repeat(entry, prepared.Readings.Count));
+        }
+
         try
         {
             await writer.WriteAsync(ctx =>
@@ -189,9 +203,34 @@ internal sealed class BundleIngest(string customerId, bool mayWritePatients, Gro
                     Run(entry, () => WritePatient(ctx, entry));
                 }
 
-                foreach (var entry in entries.Where(e => e.Prepared is not null))
+                if (observations.Count == 0)
                 {
-                    Run(entry, () => WriteObservation(ctx, entry));
+                    return;
+                }
+
+                IngestResult result;
+                try
+                {
+                    result = readings.Ingest(ctx, new PreparedReadings(customerId, readingsOf, observations[0].Prepared!.Readings.ReceivedAt, messages));
+                }
+                catch (RejectedException e)
+                {
+                    var at = e.Errors.Select(x => x.Index).FirstOrDefault(i => i is not null) ?? 0;
+                    throw new EntryRejectedException(owner[at].Index, e);
+                }
+
+                foreach (var entry in observations)
+                {
+                    entry.Status = StatusCodes.Status200OK;
+                    entry.Location = $"Observation/{entry.Prepared!.Id}";
+                }
+
+                for (var i = 0; i < owner.Count; i++)
+                {
+                    if (result.Stored[i])
+                    {
+                        owner[i].Status = StatusCodes.Status201Created;
+                    }
                 }
             }, cancellationToken);
         }

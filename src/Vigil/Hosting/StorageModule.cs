@@ -50,6 +50,7 @@ public static class StorageModule
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<ThresholdStore>();
+        builder.Services.AddSingleton<AnomalyRuleStore>();
         // Dashboard:Notify=false stops announcing changed patients (the dashboard's tiles then no longer update live).
         builder.Services.AddSingleton(new PatientChanges(builder.Configuration.GetValue("Dashboard:Notify", true)));
         builder.Services.AddSingleton<AlertStore>();

@@ -4,6 +4,7 @@ using Vigil.Api;
 using Vigil.Dashboard;
 using Vigil.Fhir;
 using Vigil.Hl7;
+using Vigil.Insights;
 using Vigil.Notifications;
 using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
@@ -49,6 +50,7 @@ public static class VigilApp
         builder.AddVigilDashboard(deployment);
         builder.AddVigilNotifications(deployment);
         builder.AddVigilDemo(deployment);
+        builder.AddVigilInsights();
         configure?.Invoke(builder);
         builder.AddVigilHttps();
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
@@ -85,6 +87,8 @@ public static class VigilApp
             app.MapAggregates();
             app.MapDeadLetters();
             app.MapThresholds();
+            app.MapAnomalyRules();
+            app.MapInsights();
             app.MapAlerts();
             app.MapTimeline();
             app.MapHl7Senders();
@@ -92,6 +96,7 @@ public static class VigilApp
             app.MapNotificationSubscriptions();
             app.MapNotificationDeliveries();
             app.MapVigilSimulator();
+            app.MapVigilInsights();
         }
 
         if (deployment.Runs(Module.FhirIngest))

@@ -30,6 +30,8 @@ public static class ProcessingModule
         builder.Services.AddSingleton<WindowAggregator>();
         builder.Services.AddSingleton<News2Scorer>();
         builder.Services.AddSingleton<ThresholdEvaluator>();
+        builder.Services.AddSingleton<BaselineStore>();
+        builder.Services.AddSingleton<BaselineTracker>();
         builder.Services.AddSingleton<Analyzer>();
         if (deployment.Runs(Module.Analyzer))
         {

@@ -67,7 +67,7 @@ public sealed class DemoWard(
                 await writer.WriteAsync(ctx => keys.Revoke(ctx, setupKey.Id, null), CancellationToken.None);
             }
 
-            var run = new SimulationRun(Settings, new ReadingSender(_tenant.Client, TimeProvider.System), TimeProvider.System);
+            var run = new SimulationRun(Settings, new HttpReadingSender(_tenant.Client, TimeProvider.System), TimeProvider.System);
             await SimulationSetup.WardAsync(_tenant.Client, Settings.CustomerId, Settings, run.Patients.Select(p => p.Id), stoppingToken);
             BootstrapAdminKey.WriteKeyFile(Path.GetFullPath(Path.Combine(options.Value.DataDir, KeyFileName)), _tenant.Key!);
             run.Start(stoppingToken);

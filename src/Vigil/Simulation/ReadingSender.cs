@@ -1,83 +1,84 @@
+using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Vigil.Domain.Simulation;
 
 namespace Vigil.Simulation;
 
-/// <summary>
-/// Posts batches of simulated readings to <c>POST /api/v1/readings</c>. A 429 or 503 is retried after its
-/// <c>Retry-After</c>; a failed connection or another 5xx after an exponential backoff (up to
-/// <see cref="MaxAttempts"/> attempts); any other refusal is counted as rejected with its problem detail. Reading ids
-/// are derived from patient, type and event time, so a batch resent after an unanswered attempt is a duplicate,
-/// not a second copy.
-/// </summary>
-public sealed class ReadingSender(HttpClient client, TimeProvider time)
+/// <summary>A simulated reading addressed to its patient and, when the patient has a monitor, its device.</summary>
+public readonly record struct OutgoingReading(string PatientId, string? DeviceId, SimulatedReading Reading)
 {
-    public const int MaxAttempts = 6;
+    /// <summary>Derived from patient, type and event time, so a batch resent after an unanswered attempt is a duplicate, not a second copy.</summary>
+    public string Id => $"sim-{PatientId}-{Reading.Type}-{Reading.ObservedAt.ToUnixTimeMilliseconds()}";
+
+    /// <summary>The canonical unit of the reading's type, as the simulator states it.</summary>
+    public string? Unit => Units.GetValueOrDefault(Reading.Type);
+
+    /// <summary>RFC 3339 UTC with milliseconds, the precision the simulator's ids carry.</summary>
+    public string ObservedAt => Reading.ObservedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
     private static readonly Dictionary<string, string> Units = new()
     {
         ["heart_rate"] = "/min", ["respiratory_rate"] = "/min", ["spo2"] = "%", ["temperature"] = "Cel",
         ["systolic_bp"] = "mm[Hg]", ["diastolic_bp"] = "mm[Hg]",
     };
+}
+
+/// <summary>
+/// Delivers batches of simulated readings to Vigil, over HTTP (<see cref="HttpReadingSender"/>) or gRPC
+/// (<see cref="GrpcReadingSender"/>). A busy or unavailable answer is retried after the wait it names (Retry-After) or
+/// an exponential backoff, as is a failed connection, up to <see cref="MaxAttempts"/> attempts; any other refusal is
+/// counted as rejected with its reason. Reading ids are derived from the reading (<see cref="OutgoingReading.Id"/>),
+/// so a resent batch is stored once.
+/// </summary>
+public abstract class ReadingSender(TimeProvider time)
+{
+    public const int MaxAttempts = 6;
 
     /// <summary>The outcome of one batch.</summary>
     public sealed record Outcome(int Accepted, int Duplicates, int Rejected, int Retries, string? Error);
 
-    private sealed record Answer(int Accepted, int Duplicates);
-
-    public static object Body(string patientId, string? deviceId, SimulatedReading r) => new
+    /// <summary>What one attempt came to: an answer, a refusal, or a wait before trying again (null: the backoff).</summary>
+    protected readonly record struct Attempt(int Accepted, int Duplicates, string? Error, bool Retry, TimeSpan? Wait)
     {
-        id = $"sim-{patientId}-{r.Type}-{r.ObservedAt.ToUnixTimeMilliseconds()}",
-        patientId,
-        deviceId,
-        type = r.Type,
-        value = r.Flag is { } flag ? flag : r.Value is { } v ? v : (object?)r.Text,
-        unit = Units.GetValueOrDefault(r.Type),
-        observedAt = r.ObservedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture),
-    };
+        public static Attempt Stored(int accepted, int duplicates) => new(accepted, duplicates, null, false, null);
 
-    public async Task<Outcome> SendAsync(IReadOnlyList<object> batch, CancellationToken cancellationToken)
+        public static Attempt Refused(string error) => new(0, 0, error, false, null);
+
+        public static Attempt Again(string error, TimeSpan? wait = null) => new(0, 0, error, true, wait);
+    }
+
+    /// <summary>Sends <paramref name="batch"/> once.</summary>
+    protected abstract Task<Attempt> AttemptAsync(IReadOnlyList<OutgoingReading> batch, CancellationToken cancellationToken);
+
+    public async Task<Outcome> SendAsync(IReadOnlyList<OutgoingReading> batch, CancellationToken cancellationToken)
     {
         var retries = 0;
         string? error = null;
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            TimeSpan wait;
+            Attempt result;
             try
             {
-                using var response = await client.PostAsJsonAsync("/api/v1/readings", batch, cancellationToken);
-                if (response.StatusCode == HttpStatusCode.Accepted)
-                {
-                    var answer = await response.Content.ReadFromJsonAsync<Answer>(JsonSerializerOptions.Web, cancellationToken);
-                    return new Outcome(answer?.Accepted ?? 0, answer?.Duplicates ?? 0, 0, retries, null);
-                }
-
-                error = $"{(int)response.StatusCode} {await ProblemDetail(response, cancellationToken)}";
-                if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
-                {
-                    wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
-                }
-                else if ((int)response.StatusCode >= 500)
-                {
-                    wait = Backoff(attempt);
-                }
-                else
-                {
-                    return new Outcome(0, 0, batch.Count, retries, error);
-                }
+                result = await AttemptAsync(batch, cancellationToken);
             }
             catch (HttpRequestException e)
             {
-                error = e.Message;
-                wait = Backoff(attempt);
+                result = Attempt.Again(e.Message);
             }
 
+            if (!result.Retry)
+            {
+                return result.Error is null
+                    ? new Outcome(result.Accepted, result.Duplicates, 0, retries, null)
+                    : new Outcome(0, 0, batch.Count, retries, result.Error);
+            }
+
+            error = result.Error;
             if (attempt < MaxAttempts)
             {
                 retries++;
-                await Task.Delay(wait, time, cancellationToken);
+                await Task.Delay(result.Wait ?? Backoff(attempt), time, cancellationToken);
             }
         }
 

@@ -25,10 +25,11 @@ public static class SimulateCommand
         var department = new Option<string>("--department") { Description = "Department id (default: sim-ward)", DefaultValueFactory = _ => "sim-ward" };
         var prefix = new Option<string>("--patient-prefix") { Description = "Patient ids are this and a number (default: sim-p)", DefaultValueFactory = _ => "sim-p" };
         var batch = new Option<int>("--batch-size") { Description = "Readings per POST (default: 500)", DefaultValueFactory = _ => 500 };
+        var grpc = new Option<string?>("--grpc") { Description = "Send the readings over gRPC (IngestService.IngestBatch) to this address, e.g. http://127.0.0.1:50051; set-up still uses --target" };
         var demoTiming = new Option<bool>("--fast-courses") { Description = "Deteriorations show after 1 minute and peak after 9 (default: 15 minutes, then 2 hours)" };
         var command = new Command("simulate", "Stream a synthetic ward's vital signs to a running Vigil")
         {
-            target, apiKey, patients, rate, duration, scenario, seed, speed, customer, department, prefix, batch, demoTiming,
+            target, apiKey, patients, rate, duration, scenario, seed, speed, customer, department, prefix, batch, grpc, demoTiming,
         };
         command.SetAction(async (result, _) =>
         {
@@ -63,6 +64,13 @@ public static class SimulateCommand
                 return 2;
             }
 
+            Uri? grpcAddress = null;
+            if (result.GetValue(grpc) is { } grpcText && (!Uri.TryCreate(grpcText, UriKind.Absolute, out grpcAddress) || grpcAddress.Scheme is not ("http" or "https")))
+            {
+                await Console.Error.WriteLineAsync($"vigil simulate: --grpc '{grpcText}' is not an http:// or https:// address like http://127.0.0.1:50051");
+                return 2;
+            }
+
             using var stop = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
@@ -72,7 +80,7 @@ public static class SimulateCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                return await RunAsync(new Uri(result.GetValue(target)!), key, settings, AnsiConsole.Console, stop.Token);
+                return await RunAsync(new Uri(result.GetValue(target)!), key, settings, AnsiConsole.Console, stop.Token, grpcAddress);
             }
             finally
             {
@@ -82,8 +90,13 @@ public static class SimulateCommand
         return command;
     }
 
-    /// <summary>Sets up the ward, streams it with a live display on <paramref name="console"/>, prints the summary; the exit code.</summary>
-    public static async Task<int> RunAsync(Uri target, string apiKey, SimulationSettings settings, IAnsiConsole console, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets up the ward over the HTTP API at <paramref name="target"/>, streams its readings there or, given
+    /// <paramref name="grpc"/>, over gRPC to that address, with a live display on <paramref name="console"/>; prints the
+    /// summary and returns the exit code.
+    /// </summary>
+    public static async Task<int> RunAsync(
+        Uri target, string apiKey, SimulationSettings settings, IAnsiConsole console, CancellationToken cancellationToken, Uri? grpc = null)
     {
         HttpClient Client(string key)
         {
@@ -97,8 +110,16 @@ public static class SimulateCommand
         {
             await using var tenant = await SimulationSetup.TenantAsync(given, Client, settings, cancellationToken);
             settings = settings with { CustomerId = tenant.CustomerId };
-            var run = new SimulationRun(settings, new ReadingSender(tenant.Client, TimeProvider.System), TimeProvider.System);
+            using var grpcHttp = grpc is null ? null : new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(90) };
+            ReadingSender sender = grpcHttp is null
+                ? new HttpReadingSender(tenant.Client, TimeProvider.System)
+                : new GrpcReadingSender(new Grpc.GrpcClient(grpcHttp, grpc!, new Dictionary<string, string> { ["x-api-key"] = tenant.Key ?? apiKey }), TimeProvider.System);
+            var run = new SimulationRun(settings, sender, TimeProvider.System);
             console.MarkupLine($"Setting up customer [bold]{Markup.Escape(tenant.CustomerId)}[/], department [bold]{Markup.Escape(settings.DepartmentId)}[/] and {settings.Patients} patients on {Markup.Escape(target.ToString())}");
+            if (grpc is not null)
+            {
+                console.MarkupLine($"Readings go over gRPC to {Markup.Escape(grpc.ToString())}");
+            }
             await SimulationSetup.WardAsync(tenant.Client, tenant.CustomerId, settings, run.Patients.Select(p => p.Id), cancellationToken);
             console.MarkupLine($"Ward: {Markup.Escape(string.Join(", ", run.Patients.GroupBy(p => p.Course).Select(g => $"{g.Count()} {g.Key}")))}; a round of 8 readings per patient every {settings.RoundInterval.TotalSeconds:0.#} s of simulated time");
 

@@ -172,19 +172,19 @@ public sealed class SimulationRun(SimulationSettings settings, ReadingSender sen
     }
 
     /// <summary>The rounds due by <paramref name="now"/>, earliest first, up to a batch; finished once every patient is past the end.</summary>
-    private (List<object> Batch, bool Finished) NextBatch(DateTimeOffset now)
+    private (List<OutgoingReading> Batch, bool Finished) NextBatch(DateTimeOffset now)
     {
         lock (_gate)
         {
             var end = End ?? DateTimeOffset.MaxValue;
             var limit = now < end ? now : end;
-            var batch = new List<object>();
+            var batch = new List<OutgoingReading>();
             var interval = settings.RoundInterval;
             while ((batch.Count + 8 <= settings.BatchSize || batch.Count == 0) && _due.TryPeek(out var patient, out var due) && due <= limit)
             {
                 _due.Dequeue();
                 var device = settings.Devices ? SimulationSetup.MonitorOf(patient.Id) : null;
-                batch.AddRange(patient.Observe(due).Select(r => ReadingSender.Body(patient.Id, device, r)));
+                batch.AddRange(patient.Observe(due).Select(r => new OutgoingReading(patient.Id, device, r)));
                 _next[patient.Id] = due + interval;
                 _due.Enqueue(patient, due + interval);
                 _simulated = due;

@@ -302,6 +302,29 @@ public abstract class FhirIngestTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_transaction_answers_each_observation_created_or_already_stored_in_its_own_entry()
+    {
+        using var tenant = await Tenant.CreateAsync(Server, "fhir-tx-mixed");
+        var known = Fhir.Observation("8867-4", Fhir.Quantity(70, "/min"), extra: ""","id":"known" """);
+        (await tenant.Device.PostFhirAsync("/fhir", Fhir.Bundle("transaction", known))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        const string panel = """
+            "component":[
+            {"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":120,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
+            {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":80,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]
+            """;
+
+        var response = await (await tenant.Device.PostFhirAsync("/fhir", Fhir.Bundle("transaction",
+            Fhir.Observation("8867-4", Fhir.Quantity(71, "/min"), extra: ""","id":"fresh" """, effective: "2026-03-01T10:01:00Z"),
+            known,
+            Fhir.Observation("85354-9", panel, extra: ""","id":"bp" """, effective: "2026-03-01T10:02:00Z"))))
+            .ShouldBeFhirAsync(HttpStatusCode.OK);
+
+        response.ResponseEntries().Select(e => (e.GetProperty("status").GetString(), e.GetProperty("location").GetString()))
+            .ShouldBe([("201 Created", "Observation/fresh"), ("200 OK", "Observation/known"), ("201 Created", "Observation/bp")]);
+        Totals(tenant.Id).ShouldBe((4, 4));
+    }
+
+    [Fact]
     public async Task A_transaction_with_one_invalid_entry_stores_nothing_and_names_the_entry()
     {
         using var tenant = await Tenant.CreateAsync(Server, "fhir-tx");

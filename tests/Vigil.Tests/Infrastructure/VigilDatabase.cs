@@ -66,7 +66,7 @@ public abstract class VigilDatabase
     {
         var rows = new List<string>();
         rows.AddRange(Rows("SELECT * FROM customers WHERE id = @c", ("@c", customerId)).Select(r => "customers: " + r));
-        foreach (var table in new[] { "departments", "patients", "devices", "api_keys", "readings", "events", "thresholds", "alerts", "alert_transitions", "alert_conditions", "device_activity", "notification_subscriptions", "notification_deliveries" })
+        foreach (var table in new[] { "departments", "patients", "devices", "api_keys", "readings", "events", "thresholds", "anomaly_rules", "vital_baselines", "alerts", "alert_transitions", "alert_conditions", "device_activity", "notification_subscriptions", "notification_deliveries" })
         {
             rows.AddRange(Rows($"SELECT * FROM {table} WHERE customer_id = @c ORDER BY 1, 2, 3", ("@c", customerId)).Select(r => table + ": " + r));
         }

@@ -41,7 +41,8 @@ public abstract class EndpointWalkTests(BearerServerFixture fixture)
     }
 
     /// <summary>
-    /// Customers A and B; B with a department, patient, device, reading, event, alert, webhook subscription and delivery.
+    /// Customers A and B; B with a department, patient, device, health goal, reading, event, alert, webhook subscription
+    /// and delivery.
     /// B has no dead letter (making one needs a patient deleted while its reading is on its way, DeadLetterTests does
     /// that and checks another customer's replay is 404), so the walk aims no call at B's dead letters.
     /// </summary>
@@ -78,6 +79,8 @@ public abstract class EndpointWalkTests(BearerServerFixture fixture)
             .StatusCode.ShouldBe(HttpStatusCode.Created);
         (await admin.PostJsonAsync("/api/v1/devices", new { id = $"{customer}-dev", serial = $"{customer}-serial", type = "monitor", patientId = $"{customer}-pat" }))
             .StatusCode.ShouldBe(HttpStatusCode.Created);
+        var goal = await (await admin.PostJsonAsync($"/api/v1/patients/{customer}-pat/goals", new { kind = "steps_per_day", target = 8000 }))
+            .ShouldBeAsync(HttpStatusCode.Created);
         (await admin.PutJsonAsync("/api/v1/thresholds", new { scope = new { patientId = $"{customer}-pat" }, rules = new[] { new { type = "respiratory_rate", low = 8, high = 25 } } }))
             .StatusCode.ShouldBe(HttpStatusCode.OK);
         (await admin.PostJsonAsync("/api/v1/readings", new { id = $"{customer}-r1", patientId = $"{customer}-pat", type = "respiratory_rate", value = 30, observedAt = at }))
@@ -101,6 +104,7 @@ public abstract class EndpointWalkTests(BearerServerFixture fixture)
                 {
                     ["alerts"] = alerts.GetProperty("items")[0].GetProperty("id").GetString()!,
                     ["subscriptions"] = subscription.GetProperty("id").GetString()!,
+                    ["goals"] = goal.GetProperty("id").GetString()!,
                     ["deliveries"] = delivered[0].GetProperty("id").GetString()!,
                 };
             }

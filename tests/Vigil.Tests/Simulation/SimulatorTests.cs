@@ -24,12 +24,12 @@ public abstract partial class SimulatorTests(ServerFixture fixture)
         return [.. (body.ValueKind == JsonValueKind.Array ? body : body.GetProperty("items")).EnumerateArray()];
     }
 
-    /// <summary>Runs <c>vigil simulate</c>'s engine with the system key; the exit code and what it printed.</summary>
-    private async Task<(int Exit, string Output)> SimulateAsync(SimulationSettings settings)
+    /// <summary>Runs <c>vigil simulate</c>'s engine with the system key (over gRPC to <paramref name="grpc"/> if given); the exit code and what it printed.</summary>
+    private async Task<(int Exit, string Output)> SimulateAsync(SimulationSettings settings, Uri? grpc = null)
     {
         var output = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
-        var exit = await SimulateCommand.RunAsync(Server.BaseAddress, Server.AdminKey, settings, console, Http.Ct);
+        var exit = await SimulateCommand.RunAsync(Server.BaseAddress, Server.AdminKey, settings, console, Http.Ct, grpc);
         return (exit, output.ToString());
     }
 
@@ -86,6 +86,43 @@ public abstract partial class SimulatorTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Simulate_over_gRPC_stores_every_reading_with_its_device_and_unit()
+    {
+        var customer = Unique("simg");
+        var settings = new SimulationSettings
+        {
+            CustomerId = customer, DepartmentId = "ward", PatientPrefix = "p", Patients = 2, Rate = 2 * 8 / 60.0,
+            Duration = TimeSpan.FromMinutes(20), Speed = 0, Scenario = Scenario.Stable, Seed = 6, BatchSize = 50,
+        };
+
+        var (exit, output) = await SimulateAsync(settings, new Uri($"http://{Server.GrpcTarget}"));
+        exit.ShouldBe(0, output);
+        output.ShouldContain($"Readings go over gRPC to http://{Server.GrpcTarget}");
+        var done = DoneLine().Match(output);
+        done.Success.ShouldBeTrue(output);
+        long Count(int group) => long.Parse(done.Groups[group].Value.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture);
+        Count(2).ShouldBe(Count(1));
+        Count(4).ShouldBe(0);
+        // Two patients, a round a minute for 20 minutes (21 rounds), eight readings a round less ~2% dropouts.
+        Count(2).ShouldBeInRange((long)(2 * 21 * 8 * 0.93), 2 * 21 * 8);
+
+        using var admin = Server.Client(await Server.CreateKeyAsync(customer, "admin"));
+        var stored = new List<JsonElement>();
+        foreach (var id in new[] { "p001", "p002" })
+        {
+            stored.AddRange(await ItemsAsync(admin, $"/api/v1/patients/{id}/readings?limit=10000"));
+        }
+
+        stored.Count.ShouldBe((int)Count(2));
+        stored.ShouldAllBe(r => r.GetProperty("id").GetString()!.StartsWith("sim-p00", StringComparison.Ordinal));
+        stored.ShouldAllBe(r => r.GetProperty("deviceId").GetString() == SimulationSetup.MonitorOf(r.GetProperty("patientId").GetString()!));
+        var spo2 = stored.First(r => r.GetProperty("type").GetString() == "spo2");
+        spo2.GetProperty("unit").GetString().ShouldBe("%");
+        stored.ShouldContain(r => r.GetProperty("type").GetString() == "consciousness" && r.GetProperty("value").GetString() == "A");
+        stored.ShouldContain(r => r.GetProperty("type").GetString() == "oxygen_supplement" && r.GetProperty("value").ValueKind == JsonValueKind.False);
+    }
+
+    [Fact]
     public async Task Deteriorating_courses_raise_their_alerts_and_a_stable_patient_raises_none()
     {
         var customer = Unique("course");
@@ -97,7 +134,7 @@ public abstract partial class SimulatorTests(ServerFixture fixture)
             // One round of the ward per request, as a real-time run sends them: NEWS2 is scored per batch the analyzer takes.
             BatchSize = 4 * 8,
         };
-        var run = new SimulationRun(settings, new ReadingSender(admin, TimeProvider.System), TimeProvider.System);
+        var run = new SimulationRun(settings, new HttpReadingSender(admin, TimeProvider.System), TimeProvider.System);
         await SimulationSetup.WardAsync(admin, customer, settings, run.Patients.Select(p => p.Id), Http.Ct);
         run.ChangeCourse("p002", Scenario.Sepsis).ShouldBeTrue();
         run.ChangeCourse("p003", Scenario.Hypoxia).ShouldBeTrue();

@@ -2,7 +2,8 @@ import { api, q, enc } from "../api.js";
 import { h, clear } from "../dom.js";
 import * as live from "../live.js";
 import { vitalChart, news2Chart } from "../charts.js";
-import { VITALS, RISK_LABEL, time } from "../format.js";
+import { VITALS, RISK_LABEL, time, number, trendText } from "../format.js";
+import { goalsSection } from "./goals.js";
 
 // Chart ranges and the window size each is drawn from (docs/api.md: 1m, 5m and 1h aggregates).
 const RANGES = [
@@ -31,12 +32,13 @@ export async function patientView(main, patientId) {
   const charts = h("section", { class: "charts", "aria-label": "Vital sign charts", id: "charts" });
   const news2Section = h("section", { class: "card", "aria-labelledby": "news2-title" }, h("h2", { id: "news2-title" }, "NEWS2"));
   const timeline = h("section", { class: "card", "aria-labelledby": "timeline-title" }, h("h2", { id: "timeline-title" }, "Timeline"));
+  const goals = goalsSection(patientId);
   main.append(
     h("nav", { "aria-label": "Breadcrumb", class: "crumbs" }, h("a", { href: patient.departmentId ? `#/ward/${enc(patient.departmentId)}` : "#/ward" }, "← Ward")),
     h("div", { class: "view-head" },
       h("h1", {}, patient.name),
       h("p", { class: "hint" }, [patient.mrn && `MRN ${patient.mrn}`, patient.departmentId && `Department ${patient.departmentId}`, `Status ${patient.status}`].filter(Boolean).join(" · "))),
-    rangeGroup, charts, news2Section, timeline);
+    rangeGroup, charts, news2Section, goals.element, timeline);
 
   let loading = null;
   async function draw() {
@@ -45,8 +47,10 @@ export async function patientView(main, patientId) {
     const from = to - range.seconds;
     const span = { from, to };
     const fromIso = new Date(from * 1000).toISOString();
-    const [effective, history, ...series] = await Promise.all([
+    const [effective, trends, baselines, history, ...series] = await Promise.all([
       api(`/api/v1/thresholds/effective${q({ patientId })}`),
+      api(`/api/v1/patients/${enc(patientId)}/trends`),
+      api(`/api/v1/patients/${enc(patientId)}/baselines`),
       api(`/api/v1/patients/${enc(patientId)}/news2/history${q({ from: fromIso, limit: 1000 })}`),
       ...CHARTS.flatMap((c) => c.types).map((type) =>
         api(`/api/v1/patients/${enc(patientId)}/aggregates${q({ type, window: range.window, from: fromIso })}`).then((rows) => [type, rows])),
@@ -69,6 +73,22 @@ export async function patientView(main, patientId) {
       const figure = h("figure", { class: "card chart-card", dataset: { chart: chart.types[0] } },
         h("figcaption", {}, h("h2", {}, chart.title),
           h("p", { class: "hint" }, `${count} ${range.window} windows: mean line, min–max band. ${limitText}`)));
+      // The slope of each vital over the last 6 and 24 hours of its data, with its 95 % interval (docs/insights.md).
+      const slopes = chart.types.map((type) => {
+        const label = chart.types.length > 1 ? `${VITALS.find((v) => v.type === type).label}: ` : "";
+        const spans = trends.trends.filter((t) => t.type === type);
+        return spans.length ? h("p", { class: "trend", dataset: { trend: type } }, `Trend ${label}${spans.map((t) => trendText(t, chart.unit)).join("; ")}`) : null;
+      }).filter(Boolean);
+      // The patient's own baseline per vital, which anomaly rules measure deviations against.
+      const own = chart.types.map((type) => {
+        const b = baselines.find((x) => x.type === type);
+        if (!b) return null;
+        const v = VITALS.find((x) => x.type === type);
+        const label = chart.types.length > 1 ? `${v.label}: ` : "";
+        return h("p", { class: "hint", dataset: { baseline: type } },
+          `Own baseline ${label}${number(b.level, v.digits)} ${chart.unit}, spread ${number(b.scale, v.digits === 0 ? 1 : 2)}, from ${b.minutes} minutes`);
+      }).filter(Boolean);
+      figure.querySelector("figcaption").append(...slopes, ...own);
       if (count === 0) figure.append(h("p", { class: "empty" }, "No readings in this range."));
       else figure.append(vitalChart({ title: "", unit: chart.unit, series: data, limits, width, range: span }).element);
       charts.append(figure);
@@ -82,7 +102,7 @@ export async function patientView(main, patientId) {
         h("p", {}, `Latest: ${latest.score} (${RISK_LABEL[latest.risk] ?? latest.risk} risk) at ${time(latest.at)}`),
         news2Chart({ points, width, range: span }).element);
     }
-    await drawTimeline();
+    await Promise.all([drawTimeline(), goals.draw()]);
   }
 
   async function drawTimeline() {

@@ -9,13 +9,13 @@ namespace Vigil.Processing.Analysis;
 
 /// <summary>
 /// The analyze role: one consumer group on <c>readings.enriched</c> whose batch runs every analysis stage (window
-/// aggregates, NEWS2 and its alert, threshold alerts) on messages decoded once, and commits their effects with one
+/// aggregates, NEWS2 and its alert, threshold alerts, personal baselines and anomaly alerts) on messages decoded once, and commits their effects with one
 /// offset. One group rather than one per stage: each stage would otherwise decode every message again and spend a
 /// write job and an offset commit of its own on the single writer, and the stages would drift apart in time.
 /// </summary>
 public sealed class Analyzer(
     IEventLog log, Writers writers, TimeProvider clock, WindowAggregator windows, News2Scorer news2, ThresholdEvaluator thresholds,
-    PatientChanges changes, ILogger<Analyzer> logger)
+    BaselineTracker baselines, PatientChanges changes, ILogger<Analyzer> logger)
     : LogConsumerService(log, writers.For(Group), clock, logger)
 {
     public const string Group = "analyze";
@@ -24,7 +24,11 @@ public sealed class Analyzer(
 
     protected override IReadOnlyList<string> Topics => [Domain.Log.Topics.ReadingsEnriched];
 
-    protected override void Reassigned() => windows.Forget();
+    protected override void Reassigned()
+    {
+        windows.Forget();
+        baselines.Forget();
+    }
 
     protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages)
     {
@@ -36,6 +40,8 @@ public sealed class Analyzer(
 
         // The threshold and NEWS2 stages observe every patient's alert conditions: read them all at once.
         AlertStore.Prefetch(ctx, readings.Select(r => (r.CustomerId, r.PatientId)));
+        // Before the windows: a baseline read from the store counts its open minute from the stored 1m aggregate.
+        baselines.Apply(ctx, readings);
         windows.Apply(ctx, readings);
         news2.Apply(ctx, readings);
         thresholds.Apply(ctx, readings);
