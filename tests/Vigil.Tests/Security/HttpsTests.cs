@@ -45,10 +45,13 @@ public sealed class HttpsTests : IDisposable
     {
         var dataDir = Path.Combine(_folder, "data");
         tls["urls"] = alsoHttp ? "https://127.0.0.1:0;http://127.0.0.1:0" : "https://127.0.0.1:0";
-        // No gRPC listener: its h2c address would sit beside the http one.
-        var app = VigilApp.Build(["--Vigil:DataDir", dataDir, "--Vigil:Hl7:Port", "0", "--Vigil:Grpc:Enabled", "false"], settings: tls);
+        // The gRPC listener runs too (a free port), as in vigil serve: it makes the urls addresses bound in code, which
+        // must still get the certificate.
+        var app = VigilApp.Build(["--Vigil:DataDir", dataDir, "--Vigil:Hl7:Port", "0", "--Vigil:Grpc:Port", "0"], settings: tls);
         await VigilApp.StartAsync(app, Http.Ct);
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        var grpcPort = app.Services.GetRequiredService<Vigil.Grpc.GrpcListener>().Port;
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a)).Where(a => a.Port != grpcPort).ToList();
         var key = (await File.ReadAllTextAsync(Path.Combine(dataDir, BootstrapAdminKey.FileName), Http.Ct)).Trim();
         return new Running(app, addresses.Single(a => a.Scheme == "https"), addresses.SingleOrDefault(a => a.Scheme == "http"), key);
     }
