@@ -37,6 +37,7 @@ public sealed partial class AuthenticationTests(ServerFixture fixture) : IClassF
         { "GET", "/api/v1/api-keys" },
         { "GET", "/api/v1/api-keys/k" },
         { "DELETE", "/api/v1/api-keys/k" },
+        { "POST", "/api/v1/api-keys/k/rotate" },
         { "POST", "/api/v1/readings" },
         { "GET", "/api/v1/patients/p/readings" },
         { "POST", "/api/v1/events" },

@@ -1,5 +1,6 @@
-// The Vigil API, with the signed-in key in the X-Api-Key header. The key lives in sessionStorage: it is gone when
-// the tab closes and is never sent anywhere but to this origin.
+// The Vigil API, with the signed-in credential: an API key in the X-Api-Key header, or a person's access token (a JWT)
+// as Authorization: Bearer. It lives in sessionStorage: it is gone when the tab closes and is never sent anywhere but
+// to this origin.
 const KEY = "vigil.apiKey";
 
 export const session = {
@@ -25,9 +26,13 @@ export class ApiError extends Error {
   }
 }
 
+// A JWT is three base64url parts joined by dots; Vigil's API keys (vgl_...) have none.
+export const isBearerToken = (credential) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(credential);
+
 export async function api(path, { method = "GET", body, key = session.key } = {}) {
   const headers = { Accept: "application/json" };
-  if (key) headers["X-Api-Key"] = key;
+  if (key && isBearerToken(key)) headers.Authorization = `Bearer ${key}`;
+  else if (key) headers["X-Api-Key"] = key;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();

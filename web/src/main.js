@@ -28,9 +28,9 @@ function signInView() {
   });
   const form = h("form", { class: "card sign-in", "aria-labelledby": "sign-in-title" },
     h("h1", { id: "sign-in-title" }, "Sign in to Vigil"),
-    h("label", { for: "api-key" }, "API key"),
+    h("label", { for: "api-key" }, "API key or access token"),
     input,
-    h("p", { id: "api-key-help", class: "hint" }, "Your key is kept in this browser tab only and forgotten when the tab closes."),
+    h("p", { id: "api-key-help", class: "hint" }, "Your key or token is kept in this browser tab only and forgotten when the tab closes."),
     h("button", { type: "submit" }, "Sign in"),
     error);
   form.addEventListener("submit", async (event) => {
@@ -43,7 +43,7 @@ function signInView() {
       else location.hash = "#/ward";
     } catch (e) {
       error.textContent = e instanceof ApiError && (e.status === 401 || e.status === 403)
-        ? "That key was not accepted: it is unknown, revoked, or not a customer's key."
+        ? "That key or token was not accepted: it is unknown, revoked, expired, or not a customer's."
         : `Sign-in failed: ${e.message}`;
       input.focus();
     }

@@ -43,6 +43,26 @@ public sealed class ApiKeyStore(IDatabase db)
         return (new ApiKeyInfo(id, customerId, name, role, ctx.Now, createdBy, null), $"vgl_{id}_{secret}");
     }
 
+    /// <summary>
+    /// Gives a live key of <paramref name="customerId"/> (any key when null) a new secret, keeping its id, name, role and
+    /// customer; the old secret stops matching with this commit. Returns the key with its one-time plain text, or null
+    /// when there is no such live key.
+    /// </summary>
+    public (ApiKeyInfo Info, string Key)? Rotate(WriteContext ctx, string id, string? customerId)
+    {
+        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var changed = ctx.Connection.Execute(
+            "UPDATE api_keys SET secret_hash = @hash WHERE id = @id AND revoked_at IS NULL AND (@customerId IS NULL OR customer_id = @customerId)",
+            new { id, customerId, hash = Convert.ToHexStringLower(Hash(secret)) }, ctx.Transaction);
+        if (changed != 1)
+        {
+            return null;
+        }
+
+        var row = ctx.Connection.QuerySingle<Row>($"SELECT {Columns} FROM api_keys WHERE id = @id", new { id }, ctx.Transaction);
+        return (row.ToInfo(), $"vgl_{id}_{secret}");
+    }
+
     /// <summary>Revokes a key of <paramref name="customerId"/> (any key when null); false if there is none to revoke.</summary>
     public bool Revoke(WriteContext ctx, string id, string? customerId) =>
         ctx.Connection.Execute(

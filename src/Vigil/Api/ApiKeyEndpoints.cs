@@ -8,7 +8,9 @@ namespace Vigil.Api;
 
 /// <summary>
 /// API keys: an admin creates keys for its own customer (a system admin for any customer, or system keys); the key is
-/// in the creation answer only. Listing never shows secrets. DELETE revokes, effective at once in this process.
+/// in the creation answer only. Listing never shows secrets. POST .../rotate gives a key a new secret (shown in that
+/// answer only) and refuses the old one; DELETE revokes. Both take effect at once in this process and within
+/// <see cref="ApiKeyCache.Ttl"/> in others.
 /// </summary>
 public static class ApiKeyEndpoints
 {
@@ -22,6 +24,7 @@ public static class ApiKeyEndpoints
         group.MapPost("/", CreateAsync);
         group.MapGet("/", async (HttpContext http, ApiKeyStore store) => TypedResults.Ok(await store.ListAsync(Caller.From(http.User).CustomerId)));
         group.MapGet("/{id}", GetAsync);
+        group.MapPost("/{id}/rotate", RotateAsync);
         group.MapDelete("/{id}", RevokeAsync);
         return group;
     }
@@ -66,15 +69,28 @@ public static class ApiKeyEndpoints
     private static async Task<IResult> GetAsync(HttpContext http, ApiKeyStore store, string id) =>
         await store.GetAsync(id, Caller.From(http.User).CustomerId) is { } key ? TypedResults.Ok(key) : Problems.NotFound($"API key '{id}'");
 
+    private static async Task<IResult> RotateAsync(HttpContext http, ApiKeyStore store, ApiKeyCache cache, GroupCommitter writer, string id, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        var rotated = await ChangeAsync(writer, cache, id, ctx => store.Rotate(ctx, id, caller.CustomerId), cancellationToken);
+        return rotated is var (info, key)
+            ? TypedResults.Ok(new CreatedKey(info.Id, info.CustomerId, info.Name, info.Role, info.CreatedAt, key))
+            : Problems.NotFound($"API key '{id}'");
+    }
+
     private static async Task<IResult> RevokeAsync(HttpContext http, ApiKeyStore store, ApiKeyCache cache, GroupCommitter writer, string id, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User);
-        var revoked = await writer.WriteAsync(ctx =>
+        var revoked = await ChangeAsync(writer, cache, id, ctx => store.Revoke(ctx, id, caller.CustomerId), cancellationToken);
+        return revoked ? TypedResults.NoContent() : Problems.NotFound($"API key '{id}'");
+    }
+
+    /// <summary>Changes a key and drops it from this process's cache once the change is committed, so its old state is refused at once.</summary>
+    private static Task<T> ChangeAsync<T>(GroupCommitter writer, ApiKeyCache cache, string id, Func<Storage.Writes.WriteContext, T> change, CancellationToken cancellationToken) =>
+        writer.WriteAsync(ctx =>
         {
-            var done = store.Revoke(ctx, id, caller.CustomerId);
+            var done = change(ctx);
             ctx.OnCommitted(() => cache.Forget(id));
             return done;
         }, cancellationToken);
-        return revoked ? TypedResults.NoContent() : Problems.NotFound($"API key '{id}'");
-    }
 }

@@ -66,10 +66,17 @@ public static class VigilCli
         {
             Description = "Seconds a stopping process lets in-flight requests and work finish before it exits (default: 30)",
         };
+        var jwtJwksFile = new Option<string>("--jwt-jwks-file") { Description = "Accept bearer tokens signed by the keys of this JWKS file (docs/security.md)" };
+        var jwtJwksUrl = new Option<string>("--jwt-jwks-url") { Description = "Accept bearer tokens signed by the keys this JWKS address serves" };
+        var jwtIssuer = new Option<string>("--jwt-issuer") { Description = "The iss bearer tokens must carry" };
+        var jwtAudience = new Option<string>("--jwt-audience") { Description = "The aud bearer tokens must include" };
+        var tlsCert = new Option<string>("--tls-cert") { Description = "Serve HTTPS with this certificate: PEM (with --tls-key) or PKCS#12 (with --tls-password)" };
+        var tlsKey = new Option<string>("--tls-key") { Description = "The PEM private key of --tls-cert" };
+        var tlsPassword = new Option<string>("--tls-password") { Description = "The password of a PKCS#12 --tls-cert or an encrypted --tls-key" };
         var command = new Command("serve", "Run Vigil: every role in one process (the default), or the roles --roles names")
         {
             urls, dataDir, roles, storage, connectionString, log, kafkaBootstrap, kafkaConfig, hl7Port, hl7Address, demo, otlpEndpoint, logFormat,
-            shutdownTimeout,
+            shutdownTimeout, jwtJwksFile, jwtJwksUrl, jwtIssuer, jwtAudience, tlsCert, tlsKey, tlsPassword,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, cancellationToken) =>
@@ -91,6 +98,13 @@ public static class VigilCli
                     [$"{Vigil}:Telemetry:OtlpEndpoint"] = result.GetValue(otlpEndpoint),
                     [$"{Vigil}:Telemetry:LogFormat"] = result.GetValue(logFormat),
                     [$"{Vigil}:Telemetry:ShutdownTimeoutSeconds"] = result.GetValue(shutdownTimeout)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    [$"{Vigil}:Jwt:JwksFile"] = result.GetValue(jwtJwksFile),
+                    [$"{Vigil}:Jwt:JwksUrl"] = result.GetValue(jwtJwksUrl),
+                    [$"{Vigil}:Jwt:Issuer"] = result.GetValue(jwtIssuer),
+                    [$"{Vigil}:Jwt:Audience"] = result.GetValue(jwtAudience),
+                    [$"{Vigil}:Tls:CertificatePath"] = result.GetValue(tlsCert),
+                    [$"{Vigil}:Tls:KeyPath"] = result.GetValue(tlsKey),
+                    [$"{Vigil}:Tls:Password"] = result.GetValue(tlsPassword),
                 };
                 foreach (var (key, value) in KafkaSettings(result.GetValue(kafkaConfig)))
                 {

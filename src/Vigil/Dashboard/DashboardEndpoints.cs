@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Vigil.Api;
 using Vigil.Domain;
@@ -47,9 +46,7 @@ public static class DashboardEndpoints
             var (token, expires) = tokens.Issue(Caller.From(http.User));
             return TypedResults.Ok(new TokenView(token, expires));
         }).RequireAuthorization(Access.Read);
-        var streamPolicy = new AuthorizationPolicyBuilder(StreamTokenAuthenticationHandler.SchemeName)
-            .RequireAuthenticatedUser().RequireRole(Access.RolesByPolicy[Access.Read]).RequireClaim(Caller.CustomerClaim).Build();
-        group.MapGet("/stream", StreamAsync).RequireAuthorization(streamPolicy).Produces(200, contentType: "text/event-stream");
+        group.MapGet("/stream", StreamAsync).RequireAuthorization(Access.Stream).Produces(200, contentType: "text/event-stream");
     }
 
     private static async Task<IResult> WardAsync(

@@ -9,13 +9,14 @@ namespace Vigil.Dashboard;
 
 /// <summary>
 /// Authenticates the live stream by its <c>access_token</c> query parameter (<see cref="StreamTokens"/>); the key the
-/// token names must still exist and not be revoked. Only the stream endpoint uses this scheme.
+/// token names must still exist and not be revoked; a person's token (signed in with a bearer token) carries the role
+/// the bearer token gave. Only the stream endpoint uses this scheme.
 /// </summary>
 public sealed class StreamTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, StreamTokens tokens, ApiKeyCache keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string SchemeName = "StreamToken";
+    public const string SchemeName = Access.StreamScheme;
     public const string Parameter = "access_token";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -26,21 +27,36 @@ public sealed class StreamTokenAuthenticationHandler(
         }
 
         var caller = tokens.Read(values[0]!);
-        if (caller is null || !caller.Id.StartsWith("key:", StringComparison.Ordinal))
+        if (caller is null)
         {
             return AuthenticateResult.Fail("Unknown or expired stream token.");
         }
 
-        var stored = await keys.FindAsync(caller.Id["key:".Length..]);
-        if (stored is null || stored.Info.RevokedAt is not null || stored.Info.CustomerId != caller.CustomerId)
+        string role;
+        if (caller.Id.StartsWith("key:", StringComparison.Ordinal))
         {
-            return AuthenticateResult.Fail("The stream token's API key is revoked.");
+            var stored = await keys.FindAsync(caller.Id["key:".Length..]);
+            if (stored is null || stored.Info.RevokedAt is not null || stored.Info.CustomerId != caller.CustomerId)
+            {
+                return AuthenticateResult.Fail("The stream token's API key is revoked.");
+            }
+
+            role = stored.Info.Role;
+        }
+        else if (caller.Id.StartsWith("user:", StringComparison.Ordinal))
+        {
+            // A person's bearer token was verified when the stream token was issued, at most a minute ago.
+            role = caller.Role;
+        }
+        else
+        {
+            return AuthenticateResult.Fail("Unknown or expired stream token.");
         }
 
-        var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, caller.Id), new(ClaimTypes.Role, stored.Info.Role) };
-        if (stored.Info.CustomerId is not null)
+        var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, caller.Id), new(ClaimTypes.Role, role) };
+        if (caller.CustomerId is not null)
         {
-            claims.Add(new Claim(Caller.CustomerClaim, stored.Info.CustomerId));
+            claims.Add(new Claim(Caller.CustomerClaim, caller.CustomerId));
         }
 
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));

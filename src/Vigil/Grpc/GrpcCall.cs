@@ -185,7 +185,7 @@ internal sealed class GrpcCall : IDisposable
     {
         if (_http.User.Identity?.IsAuthenticated != true)
         {
-            throw new GrpcException(GrpcStatusCode.Unauthenticated, $"Send a valid API key in the {ApiKeyAuthenticationHandler.Header.ToLowerInvariant()} metadata.");
+            throw new GrpcException(GrpcStatusCode.Unauthenticated, $"Send a valid API key in the {ApiKeyAuthenticationHandler.Header.ToLowerInvariant()} metadata or a bearer token in authorization.");
         }
 
         var authorization = _http.RequestServices.GetRequiredService<IAuthorizationService>();

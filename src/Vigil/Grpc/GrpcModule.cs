@@ -80,7 +80,7 @@ public static class GrpcModule
         var perStream = app.Services.GetRequiredService<IOptions<GrpcOptions>>().Value.MessagesPerSecondPerStream;
         void Map<TService>(string path, string policy, Func<TService, GrpcCall, Task> method) where TService : notnull =>
             app.MapPost(path, (HttpContext http, TService service) => GrpcCall.RunAsync(http, policy, max, call => method(service, call), perStream))
-                .AllowAnonymous().ExcludeFromDescription();
+                .AllowAnonymous().WithMetadata(new AccessPolicy(policy)).ExcludeFromDescription();
 
         if (deployment.Runs(Module.IngestEndpoints))
         {

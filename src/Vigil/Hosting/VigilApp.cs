@@ -12,6 +12,7 @@ using Vigil.Grpc;
 using Vigil.Hosting.Readiness;
 using Vigil.Processing;
 using Vigil.Security;
+using Vigil.Security.Https;
 using Vigil.Security.RateLimits;
 using Vigil.Simulation;
 using Vigil.Storage.Sqlite;
@@ -57,6 +58,7 @@ public static class VigilApp
         builder.AddVigilInsights();
         builder.AddVigilObservability();
         configure?.Invoke(builder);
+        builder.AddVigilHttps();
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls("http://127.0.0.1:8080");
@@ -66,6 +68,7 @@ public static class VigilApp
 
         var app = builder.Build();
         app.Use((context, next) => Problems.Handle(context, next));
+        app.UseVigilHttps();
         app.UseAuthentication();
         app.UseVigilRateLimits();
         app.UseVigilAudit();
@@ -81,7 +84,7 @@ public static class VigilApp
 
         if (deployment.Runs(Module.ApiEndpoints))
         {
-            app.MapOpenApi();
+            app.MapOpenApi().RequireAuthorization(Access.Any);
             app.MapCustomers();
             app.MapDepartments();
             app.MapPatients();

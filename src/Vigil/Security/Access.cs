@@ -31,6 +31,15 @@ public static class Access
     /// <summary>See customers: a tenant's people see their own, a system admin sees all.</summary>
     public const string Customers = "customers";
 
+    /// <summary>Open the dashboard's live stream, with a stream token (the StreamToken scheme) rather than a key or bearer token.</summary>
+    public const string Stream = "stream";
+
+    /// <summary>Anything any caller of a known role may see (the OpenAPI document).</summary>
+    public const string Any = "any";
+
+    /// <summary>The authentication scheme of <see cref="Stream"/> (Vigil.Dashboard.StreamTokenAuthenticationHandler).</summary>
+    public const string StreamScheme = "StreamToken";
+
     private enum Tenancy
     {
         Required,
@@ -47,6 +56,8 @@ public static class Access
         (System, [Role.Admin], Tenancy.Forbidden),
         (Keys, [Role.Admin], Tenancy.Either),
         (Customers, [Role.Admin, Role.Clinician, Role.Viewer], Tenancy.Either),
+        (Stream, [Role.Admin, Role.Clinician, Role.Viewer], Tenancy.Required),
+        (Any, [Role.Admin, Role.Clinician, Role.Viewer, Role.Device], Tenancy.Either),
     ];
 
     /// <summary>Which roles each policy admits, for documentation and the role-walk test.</summary>
@@ -59,6 +70,11 @@ public static class Access
         {
             options.AddPolicy(policy, p =>
             {
+                if (policy == Stream)
+                {
+                    p.AddAuthenticationSchemes(StreamScheme);
+                }
+
                 p.RequireAuthenticatedUser().RequireRole(roles);
                 switch (tenancy)
                 {
@@ -72,6 +88,8 @@ public static class Access
             });
         }
 
-        options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+        // An endpoint naming no policy still needs a caller holding one of Vigil's roles: a bearer token whose roles
+        // Vigil does not know authenticates, and is refused with 403 everywhere.
+        options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(Role.All).Build();
     }
 }

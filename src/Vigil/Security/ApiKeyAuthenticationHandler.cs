@@ -3,13 +3,17 @@ using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Vigil.Security.Jwt;
 using Vigil.Storage.Security;
 
 namespace Vigil.Security;
 
-/// <summary>Authenticates the <c>X-Api-Key</c> header against stored key hashes (constant-time comparison).</summary>
+/// <summary>
+/// Authenticates the <c>X-Api-Key</c> header against stored key hashes (constant-time comparison). Its challenge also
+/// names the Bearer scheme when bearer tokens are configured.
+/// </summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyCache keys)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyCache keys, IOptions<JwtOptions> jwt)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -49,9 +53,11 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{Header}\"";
-        return Problems.Write(Context, StatusCodes.Status401Unauthorized, "Authentication required",
-            $"Send a valid API key in the {Header} header.");
+        var apiKey = $"{SchemeName} header=\"{Header}\"";
+        Response.Headers.WWWAuthenticate = jwt.Value.Enabled ? new Microsoft.Extensions.Primitives.StringValues([apiKey, "Bearer realm=\"vigil\""]) : apiKey;
+        return Problems.Write(Context, StatusCodes.Status401Unauthorized, "Authentication required", jwt.Value.Enabled
+            ? $"Send a valid API key in the {Header} header or a bearer token in the Authorization header."
+            : $"Send a valid API key in the {Header} header.");
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>

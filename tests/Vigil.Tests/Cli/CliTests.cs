@@ -101,6 +101,9 @@ public sealed class CliTests : IDisposable
     [InlineData("--log kafka needs --kafka-bootstrap", "serve", "--storage", "postgres", "--connection-string", "Host=db", "--log", "kafka")]
     [InlineData("--kafka-config takes key=value, not 'acks'", "serve", "--kafka-config", "acks")]
     [InlineData("--storage postgres needs --connection-string", "migrate", "--storage", "postgres")]
+    [InlineData("bearer tokens need --jwt-issuer", "serve", "--jwt-jwks-url", "https://id.example/jwks.json", "--jwt-audience", "vigil")]
+    [InlineData("bearer tokens need --jwt-audience", "serve", "--jwt-jwks-file", "jwks.json", "--jwt-issuer", "https://id.example/")]
+    [InlineData("the TLS certificate /nonexistent/tls.pem (--tls-cert", "serve", "--tls-cert", "/nonexistent/tls.pem", "--tls-key", "/nonexistent/tls.key")]
     public async Task Settings_that_cannot_work_stop_vigil_with_one_line_and_exit_code_2(string message, params string[] args)
     {
         var (code, output) = await RunAsync([.. args, "--data-dir", _dataDir]);
