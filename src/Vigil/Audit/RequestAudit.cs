@@ -17,7 +17,7 @@ namespace Vigil.Audit;
 /// The ingest endpoints write their entry in their own write job instead (<see cref="RecordWithin"/>).
 /// Anonymous requests (health, requests without a valid key, which get 401) are not recorded.
 /// </summary>
-public sealed class RequestAudit(RequestDelegate next, AuditTrail trail, TimeProvider clock)
+public sealed class RequestAudit(RequestDelegate next, AuditTrail trail, TimeProvider clock, ILogger<RequestAudit> logger)
 {
     /// <summary>What the middleware knows of a request: when it arrived, and the status its entry was written with inside a write job.</summary>
     private sealed class State(DateTimeOffset at)
@@ -63,7 +63,7 @@ public sealed class RequestAudit(RequestDelegate next, AuditTrail trail, TimePro
             }
 
             recorded = true;
-            return RecordAsync(http, at, grpc, outcome);
+            return http.Response.StatusCode >= 400 ? RecordRefusalAsync(http, at, grpc, outcome) : RecordAsync(http, at, grpc, outcome);
         });
         await next(http);
         if (grpc && !recorded && http.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers
@@ -71,6 +71,23 @@ public sealed class RequestAudit(RequestDelegate next, AuditTrail trail, TimePro
         {
             recorded = true;
             await RecordAsync(http, at, grpc, GrpcOutcome(code.ToString()));
+        }
+    }
+
+    /// <summary>
+    /// A refusal disclosed and changed nothing, so a trail that cannot be written (the database is down, which is often
+    /// why the answer is a 503) must not turn it into another answer: the client keeps its status and Retry-After, and
+    /// the failure is logged. A served request's entry, by contrast, must be written or the answer fails.
+    /// </summary>
+    private async Task RecordRefusalAsync(HttpContext http, DateTimeOffset at, bool grpc, string outcome)
+    {
+        try
+        {
+            await RecordAsync(http, at, grpc, outcome);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "The audit entry of a refused request ({Status}) could not be written", outcome);
         }
     }
 

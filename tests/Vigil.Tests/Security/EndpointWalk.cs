@@ -101,6 +101,12 @@ public sealed class EndpointWalk(VigilServer server, TokenIssuer tokens, string 
 
             Routes.AddRange(methods.Where(m => m != "HEAD" && m != "OPTIONS").Select(m => new Route(m, endpoint.RoutePattern, named, grpc)));
         }
+
+        // The audit trail shows each caller the ids it asked for, B's among them once A's callers have aimed at B: it is
+        // walked first, before any of them has.
+        var audit = Routes.Where(r => r.Pattern.RawText!.TrimStart('/').StartsWith("api/v1/audit", StringComparison.Ordinal)).ToList();
+        Routes.RemoveAll(audit.Contains);
+        Routes.InsertRange(0, audit);
     }
 
     private static bool Admits(IReadOnlyList<string> policies, string role, bool system) =>
