@@ -14,96 +14,69 @@ public static class ThresholdValidator
 
     public static IReadOnlyList<ThresholdRule> Validate(IReadOnlyList<RuleInput?>? rules, List<FieldError> errors)
     {
-        if (rules is null)
-        {
-            errors.Add(new FieldError(null, "rules", "is required (an empty list removes the scope's rules)"));
-            return [];
-        }
-
-        if (rules.Count > MaxRules)
-        {
-            errors.Add(new FieldError(null, "rules", $"must hold at most {MaxRules} rules"));
-            return [];
-        }
-
-        var valid = new List<ThresholdRule>(rules.Count);
         var types = new HashSet<string>();
-        for (var i = 0; i < rules.Count; i++)
+        return ScopeRuleList.Validate<RuleInput, ThresholdRule>(rules, MaxRules, errors, (r, fail) =>
         {
-            var before = errors.Count;
-            void Fail(string field, string reason) => errors.Add(new FieldError(null, $"rules[{i}].{field}", reason));
-
-            if (rules[i] is not { } r)
-            {
-                errors.Add(new FieldError(null, $"rules[{i}]", "must be an object"));
-                continue;
-            }
-
             var dataGap = r.Type == ThresholdRule.DataGapType;
             VitalType? type = null;
             if (r.Type is null)
             {
-                Fail("type", "is required");
+                fail("type", "is required");
             }
             else if (!dataGap && (!VitalTypes.TryGetByName(r.Type, out type) || type.Kind != ValueKind.Quantity))
             {
                 type = null;
-                Fail("type", $"must be '{ThresholdRule.DataGapType}' or a numeric vital type ({string.Join(", ", VitalTypes.All.Where(t => t.Kind == ValueKind.Quantity).Select(t => t.Name))})");
+                fail("type", $"must be '{ThresholdRule.DataGapType}' or a numeric vital type ({string.Join(", ", VitalTypes.All.Where(t => t.Kind == ValueKind.Quantity).Select(t => t.Name))})");
             }
             else if (!types.Add(r.Type))
             {
-                Fail("type", $"'{r.Type}' has more than one rule in this scope");
+                fail("type", $"'{r.Type}' has more than one rule in this scope");
             }
 
             if (dataGap)
             {
                 if (r.Low is not null || r.High is not null)
                 {
-                    Fail(r.Low is not null ? "low" : "high", "must be absent for a data gap rule");
+                    fail(r.Low is not null ? "low" : "high", "must be absent for a data gap rule");
                 }
 
                 if (r.ForSeconds is not (>= 60 and <= MaxSeconds))
                 {
-                    Fail("forSeconds", $"must be the silence in seconds, 60 to {MaxSeconds}, for a data gap rule");
+                    fail("forSeconds", $"must be the silence in seconds, 60 to {MaxSeconds}, for a data gap rule");
                 }
             }
             else
             {
                 if (r.Low is null && r.High is null)
                 {
-                    Fail("low", "or high is required");
+                    fail("low", "or high is required");
                 }
 
                 foreach (var (field, limit) in new[] { ("low", r.Low), ("high", r.High) })
                 {
                     if (limit is { } l && type is not null && (!double.IsFinite(l) || l < type.Min || l > type.Max))
                     {
-                        Fail(field, $"must be within {type.Name}'s range {type.Min} to {type.Max} {type.Unit}");
+                        fail(field, $"must be within {type.Name}'s range {type.Min} to {type.Max} {type.Unit}");
                     }
                 }
 
                 if (r.Low is { } low && r.High is { } high && low > high)
                 {
-                    Fail("high", "must not be below low");
+                    fail("high", "must not be below low");
                 }
 
                 if (r.ForSeconds is < 0 or > MaxSeconds)
                 {
-                    Fail("forSeconds", $"must be 0 to {MaxSeconds}");
+                    fail("forSeconds", $"must be 0 to {MaxSeconds}");
                 }
             }
 
             if (r.Severity is not null && AlertSeverity.Rank(r.Severity) < 0)
             {
-                Fail("severity", $"must be one of {string.Join(", ", AlertSeverity.All.Select(s => $"'{s}'"))}");
+                fail("severity", $"must be one of {string.Join(", ", AlertSeverity.All.Select(s => $"'{s}'"))}");
             }
 
-            if (errors.Count == before)
-            {
-                valid.Add(new ThresholdRule(r.Type!, r.Low, r.High, r.ForSeconds ?? 0, r.Severity ?? (dataGap ? AlertSeverity.Medium : AlertSeverity.High)));
-            }
-        }
-
-        return valid;
+            return () => new ThresholdRule(r.Type!, r.Low, r.High, r.ForSeconds ?? 0, r.Severity ?? (dataGap ? AlertSeverity.Medium : AlertSeverity.High));
+        });
     }
 }
