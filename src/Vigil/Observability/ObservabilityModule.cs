@@ -20,10 +20,12 @@ public static class ObservabilityModule
         // whatever the configured level, the default one included: ASP.NET Core's request start/finish lines and the
         // request scope (RequestPath) it adds to every line of a request, the router's path diagnostics and the binder's
         // echo of a failed parameter's value (docs/observability.md). Vigil's own messages name no patient either.
+        // Warning, the shipped level of Microsoft.AspNetCore: at Information the router and the result writer would add
+        // four lines to every request.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Information);
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Http", LogLevel.Information);
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Http", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Warning);
 
         // Every log line carries the trace and span of the work it is about, when there is one.
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
