@@ -115,17 +115,11 @@ internal sealed class EmbeddedConsumer : ILogConsumer
     public void Commit(WriteContext ctx, string topic, int partition, long nextOffset)
     {
         var index = IndexOf(topic, partition);
-        using var command = ctx.CreateCommand("""
+        ctx.Statement("consumer_offsets.commit", """
             INSERT INTO consumer_offsets (group_id, topic, partition, next_offset, updated_at)
-            VALUES (@g, @t, @p, @o, @now)
+            VALUES (?1, ?2, ?3, ?4, ?5)
             ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = MAX(consumer_offsets.next_offset, excluded.next_offset), updated_at = excluded.updated_at
-            """);
-        command.Parameters.Add(new SqliteParameter("@g", _groupId));
-        command.Parameters.Add(new SqliteParameter("@t", topic));
-        command.Parameters.Add(new SqliteParameter("@p", partition));
-        command.Parameters.Add(new SqliteParameter("@o", nextOffset));
-        command.Parameters.Add(new SqliteParameter("@now", EventTime.ToMicros(ctx.Now)));
-        command.ExecuteNonQuery();
+            """).Bind(1, _groupId).Bind(2, topic).Bind(3, partition).Bind(4, nextOffset).Bind(5, EventTime.ToMicros(ctx.Now)).Execute();
         ctx.OnCommitted(() => Volatile.Write(ref _committed[index], Math.Max(Volatile.Read(ref _committed[index]), nextOffset)));
     }
 

@@ -128,13 +128,22 @@ public static class PatientRows
             return;
         }
 
-        using var each = ctx.CreateCommand(sql.Replace("{patients}", "customer_id = $customer AND patient_id = $patient", StringComparison.Ordinal));
-        var customer = each.CreateParameter();
-        customer.ParameterName = "$customer";
-        var patient = each.CreateParameter();
-        patient.ParameterName = "$patient";
-        each.Parameters.Add(customer);
-        each.Parameters.Add(patient);
+        // Kept with the writer's connection, so SQLite prepares it once rather than once per batch.
+        var each = ctx.Cached("patient-rows:" + sql, connection =>
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql.Replace("{patients}", "customer_id = $customer AND patient_id = $patient", StringComparison.Ordinal);
+            foreach (var name in (string[])["$customer", "$patient"])
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                command.Parameters.Add(parameter);
+            }
+
+            return command;
+        });
+        each.Transaction = ctx.Transaction;
+        var (customer, patient) = (each.Parameters[0], each.Parameters[1]);
         foreach (var (customerId, patientId) in patients)
         {
             customer.Value = customerId;

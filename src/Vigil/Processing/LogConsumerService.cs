@@ -69,6 +69,14 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
     protected abstract void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages);
 
     /// <summary>
+    /// The writer's part of handling <paramref name="messages"/>; by default all of <see cref="Handle"/>. A stage whose
+    /// handling starts with work that needs no database (decoding the messages) does that work here, on this member's
+    /// own task, and hands the single writer thread only the rest. It may throw for a message it cannot read: the round
+    /// is then taken apart like a round whose handling threw.
+    /// </summary>
+    protected virtual Action<WriteContext> Plan(IReadOnlyList<ConsumedMessage> messages) => ctx => Handle(ctx, messages);
+
+    /// <summary>
     /// Called on the writer, before the next batch is handled, when this member has been handed partitions since the
     /// last batch (<see cref="ILogConsumer.Generation"/>): forget what is cached about keys another member may have
     /// changed in between.
@@ -139,10 +147,11 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
         using var spans = StageSpans.Start(GroupId, batches);
         try
         {
+            var handle = Plan(batches.Count == 1 ? batches[0].Messages : [.. batches.SelectMany(b => b.Messages)]);
             await writer.WriteAsync(ctx =>
             {
                 Forget(consumer);
-                Handle(ctx, batches.Count == 1 ? batches[0].Messages : [.. batches.SelectMany(b => b.Messages)]);
+                handle(ctx);
                 foreach (var batch in batches)
                 {
                     Commit(ctx, consumer, batch);
@@ -255,10 +264,11 @@ public abstract class LogConsumerService(IEventLog log, GroupCommitter writer, T
             {
                 try
                 {
+                    var handle = Plan(single.Messages);
                     await writer.WriteAsync(ctx =>
                     {
                         Forget(consumer);
-                        Handle(ctx, single.Messages);
+                        handle(ctx);
                         Commit(ctx, consumer, single);
                     }, stoppingToken);
                     break;

@@ -32,7 +32,10 @@ public sealed class Analyzer(
         baselines.Forget();
     }
 
-    protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages)
+    protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages) => Plan(messages)(ctx);
+
+    /// <summary>Decodes the round's messages before its job reaches the writer, which then only reads and writes state.</summary>
+    protected override Action<WriteContext> Plan(IReadOnlyList<ConsumedMessage> messages)
     {
         var readings = new EnrichedReading[messages.Count];
         for (var i = 0; i < messages.Count; i++)
@@ -40,6 +43,11 @@ public sealed class Analyzer(
             readings[i] = EnrichedReading.Decode(messages[i].Payload);
         }
 
+        return ctx => Handle(ctx, readings);
+    }
+
+    private void Handle(WriteContext ctx, EnrichedReading[] readings)
+    {
         // The threshold and NEWS2 stages observe every patient's alert conditions: read them all at once.
         AlertStore.Prefetch(ctx, readings.Select(r => (r.CustomerId, r.PatientId)));
         // Before the windows: a baseline read from the store counts its open minute from the stored 1m aggregate.

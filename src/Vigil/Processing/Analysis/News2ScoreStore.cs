@@ -57,12 +57,16 @@ internal static class News2ScoreStore
     }
 
     /// <summary>The patient's stored score <paramref name="skip"/> places behind the newest.</summary>
-    private static Row? Newest(WriteContext ctx, string customerId, string patientId, int skip) =>
-        ctx.Connection.QuerySingleOrDefault<Row>(
-            $"""
-            SELECT {Columns} FROM news2_scores WHERE customer_id = @customerId AND patient_id = @patientId
-            ORDER BY at DESC, seq DESC LIMIT 1 OFFSET @skip
-            """, new { customerId, patientId, skip }, ctx.Transaction);
+    private static Row? Newest(WriteContext ctx, string customerId, string patientId, int skip)
+    {
+        Row? found = null;
+        ctx.Statement("news2_scores.newest", $"""
+            SELECT {Columns} FROM news2_scores WHERE customer_id = ?1 AND patient_id = ?2
+            ORDER BY at DESC, seq DESC LIMIT 1 OFFSET ?3
+            """).Bind(1, customerId).Bind(2, patientId).Bind(3, skip)
+            .QueryFirst(r => found = new Row(r.Int64(0), r.Int64(1), r.Int64(2), r.Text(3)!, r.Int64(4), r.Text(5)!, r.Text(6)!, r.Int64(7)));
+        return found;
+    }
 
     private static bool Says(Row? row, News2Score score, string parameters, string missing) =>
         row is not null && row.Score == score.Score && row.Risk == score.Risk && row.Parameters == parameters && row.Missing == missing;
@@ -89,36 +93,23 @@ internal static class News2ScoreStore
             // Replaced by a score that says what the one before it says: the moment no longer changed anything.
             if (Says(Newest(ctx, customerId, patientId, 1), score, parameters, missing))
             {
-                ctx.Connection.Execute("DELETE FROM news2_scores WHERE seq = @seq", new { seq = latest.Seq }, ctx.Transaction);
+                ctx.Statement("news2_scores.delete", "DELETE FROM news2_scores WHERE seq = ?1").Bind(1, latest.Seq).Execute();
                 return true;
             }
 
-            ctx.Connection.Execute(
-                """
-                UPDATE news2_scores SET score = @score, risk = @risk, complete = @complete, parameters = @parameters, missing = @missing,
-                                        computed_at = @computedAt
-                WHERE seq = @seq
-                """,
-                new
-                {
-                    seq = latest.Seq, score = score.Score, risk = score.Risk, complete = score.Complete ? 1 : 0, parameters, missing,
-                    computedAt = EventTime.ToMicros(ctx.Now),
-                },
-                ctx.Transaction);
+            ctx.Statement("news2_scores.replace", """
+                UPDATE news2_scores SET score = ?2, risk = ?3, complete = ?4, parameters = ?5, missing = ?6, computed_at = ?7
+                WHERE seq = ?1
+                """).Bind(1, latest.Seq).Bind(2, score.Score).Bind(3, score.Risk).Bind(4, score.Complete ? 1 : 0).Bind(5, parameters)
+                .Bind(6, missing).Bind(7, EventTime.ToMicros(ctx.Now)).Execute();
             return true;
         }
 
-        ctx.Connection.Execute(
-            """
+        ctx.Statement("news2_scores.insert", """
             INSERT INTO news2_scores (customer_id, patient_id, at, score, risk, complete, parameters, missing, computed_at)
-            VALUES (@customerId, @patientId, @at, @score, @risk, @complete, @parameters, @missing, @computedAt)
-            """,
-            new
-            {
-                customerId, patientId, at = EventTime.ToMicros(at), score = score.Score, risk = score.Risk, complete = score.Complete ? 1 : 0,
-                parameters, missing, computedAt = EventTime.ToMicros(ctx.Now),
-            },
-            ctx.Transaction);
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            """).Bind(1, customerId).Bind(2, patientId).Bind(3, EventTime.ToMicros(at)).Bind(4, score.Score).Bind(5, score.Risk)
+            .Bind(6, score.Complete ? 1 : 0).Bind(7, parameters).Bind(8, missing).Bind(9, EventTime.ToMicros(ctx.Now)).Execute();
         return true;
     }
 

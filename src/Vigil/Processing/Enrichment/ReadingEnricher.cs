@@ -28,17 +28,30 @@ public sealed class ReadingEnricher(IEventLog log, Writers writers, TimeProvider
 
     private readonly ReferenceLookup _lookup = new();
 
-    protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages)
+    protected override void Handle(WriteContext ctx, IReadOnlyList<ConsumedMessage> messages) => Plan(messages)(ctx);
+
+    /// <summary>Reads each message's envelope and ids before the round's job reaches the writer, which then joins and appends.</summary>
+    protected override Action<WriteContext> Plan(IReadOnlyList<ConsumedMessage> messages)
+    {
+        var raws = new RawReading[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var envelope = Envelope.ReadHeader(messages[i].Payload);
+            var body = messages[i].Payload.AsMemory(envelope.Body);
+            var (customerId, patientId, deviceId) = Ids(body.Span);
+            raws[i] = new RawReading(messages[i], envelope, body, customerId, patientId, deviceId);
+        }
+
+        return ctx => Handle(ctx, raws);
+    }
+
+    private void Handle(WriteContext ctx, RawReading[] raws)
     {
         var lookup = _lookup;
         lookup.Refresh(ctx);
-        var output = new List<LogMessage>(messages.Count);
-        foreach (var message in messages)
+        var output = new List<LogMessage>(raws.Length);
+        foreach (var (message, envelope, raw, customerId, patientId, deviceId) in raws)
         {
-            var envelope = Envelope.ReadHeader(message.Payload);
-            var raw = message.Payload.AsMemory(envelope.Body);
-            var (customerId, patientId, deviceId) = Ids(raw.Span);
-
             var patient = lookup.Patient(customerId, patientId);
             var device = deviceId is null ? null : lookup.Device(customerId, deviceId);
             var rejection = patient is null ? "patient no longer exists"
@@ -58,6 +71,8 @@ public sealed class ReadingEnricher(IEventLog log, Writers writers, TimeProvider
 
         Log.Append(ctx, output);
     }
+
+    private sealed record RawReading(ConsumedMessage Message, Envelope.Header Envelope, ReadOnlyMemory<byte> Body, string CustomerId, string PatientId, string? DeviceId);
 
     /// <summary>The raw reading's customer, patient and device, from its body's top-level properties.</summary>
     private static (string CustomerId, string PatientId, string? DeviceId) Ids(ReadOnlySpan<byte> body)
