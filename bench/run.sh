@@ -72,7 +72,8 @@ write_summary() {
     echo
     echo "Every ratio the sections below measured, each beside its limit measured in the same run (the sections give the"
     echo "dates, machine, load and commands). Written $(date -u '+%Y-%m-%d %H:%M UTC'); a section not run this time keeps its"
-    echo "earlier figures."
+    echo "earlier figures. The limits the issue names are sqlite-insert, bare-kestrel, pg-copy and kafka-producer; storage-floor-N"
+    echo "is Vigil's own rows per reading written by the plain program, N readings per transaction (see the ingest section)."
     echo
     echo "| benchmark | readings/s | limit | limit/s | ratio | target | verdict |"
     echo "|---|---|---|---|---|---|---|"
@@ -133,6 +134,22 @@ for rps in $rows_per_statement_list; do
   fi
   rm -rf "$work/sqlite-$rps-data"
 done
+
+# ---------------------------------------------------------------- (a, b) Vigil's own rows, written by the plain program
+# Per reading, every row embedded Vigil stores for it (the reading, its readings.raw and readings.enriched log messages
+# with Vigil's bytes, its readings_by_patient entry), one transaction per batch: the fastest this storage design takes
+# readings in on this machine. Once per batch size: (a)'s batch, and (b)'s connection count (a group commit of single
+# POSTs holds at most one reading per connection).
+floor_lines=()
+for floor_batch in "$batch" "$wrk_connections"; do
+  log "(a, b) Vigil's rows written by the plain program: ${seconds}s (+${warmup}s warm-up), batches of $floor_batch"
+  run_logged "$work/sqlite-vigil-$floor_batch.out" bench sqlite --data-dir "$work/sqlite-vigil-$floor_batch-data" --seconds "$seconds" \
+    --warmup "$warmup" --batch "$floor_batch" --rows-per-statement 1 --rows vigil --patients "$patients"
+  floor_lines+=("$(result_line "$work/sqlite-vigil-$floor_batch.out")")
+  rm -rf "$work/sqlite-vigil-$floor_batch-data"
+done
+floor_batch_rate="$(field "${floor_lines[0]}" rows_per_s)"
+floor_single_rate="$(field "${floor_lines[1]}" rows_per_s)"
 
 # ---------------------------------------------------------------- (a) batched HTTP ingest against vigil serve
 start_vigil vigil-batch --patients "$patients"
@@ -233,6 +250,27 @@ section="$(mktemp)"
   echo "Every counted POST answered 202 with accepted=$batch, duplicates=0; after the server stopped, the readings table held at"
   echo "least every acknowledged reading ($acked acknowledged in all, warm-up included)."
   echo
+  echo "### (a, b) The storage floor: Vigil's own rows, written by the plain program"
+  echo
+  echo "For each reading, embedded Vigil stores the reading row and, in the same transaction, its \`readings.raw\` log message;"
+  echo "the enricher then appends its \`readings.enriched\` message and the indexer its \`readings_by_patient\` entry. The plain"
+  echo "program (\`Vigil.Bench sqlite --rows vigil\`) writes exactly these rows, with the bytes of Vigil's own messages (about 325"
+  echo "and 515 bytes) and nothing else: no HTTP, no validation, no windows, scores or alerts. It is the most this storage design"
+  echo "can take in on this machine, so the ratio to it says how much of the design's limit Vigil reaches."
+  echo
+  echo "| rows per reading | batch (readings per transaction) | readings/s | batch p50 ms | commit p50 ms |"
+  echo "|---|---|---|---|---|"
+  echo "| the reading only (reference above) | $batch | $(fmt "$sqlite_rate") | $(field "$sqlite_line" batch_p50_ms) | $(field "$sqlite_line" commit_p50_ms) |"
+  for line in "${floor_lines[@]}"; do
+    echo "| Vigil's (reading, 2 log messages, index entry) | $(field "$line" batch) | $(fmt "$(field "$line" rows_per_s)") | $(field "$line" batch_p50_ms) | $(field "$line" commit_p50_ms) |"
+  done
+  echo
+  for line in "${http_lines[@]}"; do
+    echo "- batched ingest, $(field "$line" clients) clients: $(ratio "$(field "$line" readings_per_s)" "$floor_batch_rate") of the floor at $batch readings per transaction."
+  done
+  echo "- single-reading POSTs: $(ratio "$(field "$vigil_line" requests_per_s)" "$floor_single_rate") of the floor at $wrk_connections readings per transaction."
+  echo "- the floor itself: $(ratio "$floor_batch_rate" "$sqlite_rate") of the plain reading insert at $batch per transaction; at $wrk_connections per transaction, $(ratio "$floor_single_rate" "$(field "$bare_line" requests_per_s)") of the bare Kestrel endpoint's rate."
+  echo
   echo "### (b) Single-reading POSTs (wrk, $wrk_threads threads, $wrk_connections connections)"
   echo
   echo "| server | requests/s | p50 ms | p90 ms | p99 ms | max ms |"
@@ -248,13 +286,17 @@ section="$(mktemp)"
   echo "### Raw results"
   echo
   echo '```'
-  printf '%s\n' "${sqlite_lines[@]}" "${http_lines[@]}"
+  printf '%s\n' "${sqlite_lines[@]}" "${floor_lines[@]}" "${http_lines[@]}"
   echo "$bare_line" | sed 's/^BENCH wrk/BENCH wrk(bare)/'
   echo "$vigil_line" | sed 's/^BENCH wrk/BENCH wrk(vigil)/'
   for line in "${http_lines[@]}"; do
     ratio_line "http-batch-$(field "$line" clients)-clients" "$(field "$line" readings_per_s)" sqlite-insert "$sqlite_rate" 0.5
   done
   ratio_line http-single-reading "$(field "$vigil_line" requests_per_s)" bare-kestrel "$(field "$bare_line" requests_per_s)" 0.5
+  for line in "${http_lines[@]}"; do
+    ratio_line "http-batch-$(field "$line" clients)-clients" "$(field "$line" readings_per_s)" "storage-floor-$batch" "$floor_batch_rate" 0.5
+  done
+  ratio_line http-single-reading "$(field "$vigil_line" requests_per_s)" "storage-floor-$wrk_connections" "$floor_single_rate" 0.5
   echo '```'
   echo
   echo "### Commands"

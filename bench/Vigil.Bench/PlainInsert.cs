@@ -1,7 +1,11 @@
 using System.Data.Common;
 using System.Diagnostics;
 using System.Text;
+using Vigil.Domain;
+using Vigil.Domain.Log;
+using Vigil.Domain.Readings;
 using Vigil.Storage.Migrations;
+using Vigil.Storage.Readings;
 using Vigil.Storage.Sqlite;
 
 namespace Vigil.Bench;
@@ -11,6 +15,10 @@ namespace Vigil.Bench;
 /// (<see cref="SqliteDatabase.Open"/>: WAL, synchronous=FULL, ...; the embedded migrations: readings with its unique
 /// (customer_id, id) index and the patient/time index), one transaction per batch, multi-row INSERT statements
 /// prepared once. One writer, as SQLite allows one.
+/// With <c>--rows vigil</c> (rather than <c>reading</c>, the default) it writes, for each reading, every row embedded Vigil stores for it rather than the reading
+/// alone: the reading, its <c>readings.raw</c> log message and its <c>readings.enriched</c> log message (the same bytes
+/// as Vigil's messages, partitioned as Vigil partitions them), and its <c>readings_by_patient</c> entry. That is the
+/// fastest this storage design can take readings in on the machine, with no HTTP, no validation and no processing.
 /// </summary>
 public static class PlainInsert
 {
@@ -26,6 +34,16 @@ public static class PlainInsert
         // API, as the product's ingest does. More than 1 uses ADO.NET multi-row statements with named parameters.
         var perStatement = Math.Min(options.Int("rows-per-statement", 1), batch);
         var patients = options.Int("patients", 200);
+        var vigilRows = options.Get("rows", "reading") switch
+        {
+            "reading" => false,
+            "vigil" => true,
+            var other => throw new BenchException($"--rows is 'reading' or 'vigil', not '{other}'"),
+        };
+        if (vigilRows && perStatement != 1)
+        {
+            throw new BenchException("--rows vigil writes one row per statement (--rows-per-statement 1)");
+        }
         if (batch % perStatement != 0)
         {
             throw new BenchException("--batch must be a multiple of --rows-per-statement");
@@ -54,6 +72,9 @@ public static class PlainInsert
         using var insert = Create(connection, perStatement);
         using var native = new SqliteStatement(connection,
             $"INSERT INTO readings ({string.Join(", ", Columns)}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        using var log = new SqliteStatement(connection, "INSERT INTO log (topic, partition, key, payload, appended_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+        using var byPatient = new SqliteStatement(connection,
+            "INSERT INTO readings_by_patient (customer_id, patient_id, observed_at, seq, type) VALUES (?1, ?2, ?3, ?4, ?5)");
         var random = new Random(42);
         var tag = "s" + Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()));
         var now = DateTimeOffset.UtcNow;
@@ -80,12 +101,20 @@ public static class PlainInsert
                 insert.Transaction = transaction;
                 for (var s = 0; perStatement == 1 && s < batch; s++)
                 {
-                    native.Bind(1, "bench").Bind(2, $"{tag}-{sequence++:D12}").Bind(3, patientIds[random.Next(patients)]).Bind(4, (string?)null)
-                        .Bind(5, "heart_rate").Bind(6, (double)random.Next(60, 101)).Bind(7, (string?)null)
-                        .Bind(8, ToMicros(ReadingBatch.ObservedAt(now, random))).Bind(9, receivedAt);
+                    var (id, patientId, value, observedAt) = ($"{tag}-{sequence++:D12}", patientIds[random.Next(patients)], (double)random.Next(60, 101),
+                        ToMicros(ReadingBatch.ObservedAt(now, random)));
+                    native.Bind(1, "bench").Bind(2, id).Bind(3, patientId).Bind(4, (string?)null)
+                        .Bind(5, "heart_rate").Bind(6, value).Bind(7, (string?)null)
+                        .Bind(8, observedAt).Bind(9, receivedAt);
                     if (native.Execute() != 1)
                     {
                         throw new BenchException("an INSERT did not insert its row");
+                    }
+
+                    if (vigilRows)
+                    {
+                        WriteVigilRows(log, byPatient, native.LastInsertRowId, new Reading(id, patientId, null, VitalTypes.HeartRate, value, null,
+                            EventTime.FromMicros(observedAt)), receivedAt);
                     }
                 }
 
@@ -152,8 +181,32 @@ public static class PlainInsert
             ("rows", measuredRows), ("batches", measuredBatches), ("seconds", elapsed), ("rows_per_s", measuredRows / elapsed),
             ("batch", batch), ("rows_per_statement", perStatement), ("batch_p50_ms", Percentiles.Of(batchMs, 50)),
             ("batch_p99_ms", Percentiles.Of(batchMs, 99)), ("commit_p50_ms", Percentiles.Of(commitMs, 50)), ("journal", journal), ("synchronous", synchronous),
-            ("sqlite_version", connection.ServerVersion), ("total_rows", stored));
+            ("sqlite_version", connection.ServerVersion), ("total_rows", stored), ("vigil_rows", vigilRows ? 1 : 0));
         return 0;
+    }
+
+    /// <summary>
+    /// The rows Vigil writes besides the reading row (rowid <paramref name="seq"/>): its raw message as
+    /// <see cref="ReadingStore.RawMessage"/> encodes it, its enriched message as the enricher extends it (patient,
+    /// department, customer), and its entry in event-time order.
+    /// </summary>
+    private static void WriteVigilRows(SqliteStatement log, SqliteStatement byPatient, long seq, Reading r, long receivedAt)
+    {
+        const string customerId = "bench";
+        var (patientId, observedAt) = (r.PatientId, EventTime.ToMicros(r.ObservedAt));
+        var raw = ReadingStore.RawMessage(customerId, r, EventTime.FromMicros(receivedAt), null);
+        var partition = KeyPartitioner.PartitionFor(raw.Key, 12);
+        log.Bind(1, raw.Topic).Bind(2, partition).Bind(3, raw.Key).Bind(4, raw.Payload).Bind(5, receivedAt).Execute();
+        // "...}}" -> "...,<reference>}}": the enricher adds the reference objects at the end of the raw body.
+        var reference = Encoding.UTF8.GetBytes(
+            $",\"patient\":{{\"id\":\"{patientId}\",\"mrn\":null,\"name\":\"Bench patient {patientId}\",\"spo2Scale\":1,\"status\":\"active\"}}," +
+            $"\"department\":{{\"id\":null,\"name\":null}},\"customer\":{{\"id\":\"{customerId}\",\"name\":\"Benchmark customer\"}}");
+        var enriched = new byte[raw.Payload.Length + reference.Length];
+        raw.Payload.AsSpan(0, raw.Payload.Length - 2).CopyTo(enriched);
+        reference.CopyTo(enriched.AsSpan(raw.Payload.Length - 2));
+        "}}"u8.CopyTo(enriched.AsSpan(enriched.Length - 2));
+        log.Bind(1, Topics.ReadingsEnriched).Bind(2, partition).Bind(3, raw.Key).Bind(4, enriched).Bind(5, receivedAt).Execute();
+        byPatient.Bind(1, customerId).Bind(2, patientId).Bind(3, observedAt).Bind(4, seq).Bind(5, "heart_rate").Execute();
     }
 
     private static long ToMicros(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;

@@ -32,7 +32,7 @@ static int Usage()
 {
     Console.Error.WriteLine("""
         usage: dotnet Vigil.Bench.dll <mode> [--option value ...]
-          sqlite   --data-dir D [--seconds 20] [--warmup 5] [--batch 1000] [--rows-per-statement 100] [--patients 200]
+          sqlite   --data-dir D [--seconds 20] [--warmup 5] [--batch 1000] [--rows-per-statement 100] [--patients 200] [--rows reading|vigil]
                    plain batched insert into the product's readings table with the product's pragmas
           pg-copy  --connection-string CS [--seconds 20] [--warmup 5] [--batch 1000] [--patients 200]
                    plain binary COPY of the same rows into readings of a fresh database (created on the server CS names,
