@@ -67,6 +67,7 @@ public static class VigilApp
         builder.AddVigilGrpc(deployment);
 
         var app = builder.Build();
+        app.UseVigilRequestSpans();
         app.Use((context, next) => Problems.Handle(context, next));
         app.UseVigilHttps();
         app.UseAuthentication();

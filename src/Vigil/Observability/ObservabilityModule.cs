@@ -45,6 +45,33 @@ public static class ObservabilityModule
     }
 
     /// <summary>
+    /// Names ASP.NET Core's span of each request by its method and route template ("POST /fhir/Observation", "POST
+    /// /vigil.v1.IngestService/IngestBatch") and tags it with the method, route and answer status, after OpenTelemetry's
+    /// HTTP server conventions. Never the path: it may name a patient. Without this the span is
+    /// "Microsoft.AspNetCore.Hosting.HttpRequestIn" with no attributes, whatever the request. Outermost, so the status
+    /// is the one the client gets.
+    /// </summary>
+    public static IApplicationBuilder UseVigilRequestSpans(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        var span = System.Diagnostics.Activity.Current;
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            if (span is { IsAllDataRequested: true })
+            {
+                var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+                span.DisplayName = route is null ? http.Request.Method : $"{http.Request.Method} {route}";
+                span.SetTag("http.request.method", http.Request.Method);
+                span.SetTag("http.route", route);
+                span.SetTag("http.response.status_code", http.Response.StatusCode);
+            }
+        }
+    });
+
+    /// <summary>
     /// <c>GET /metrics</c>, anonymous like <c>/health</c>, mapped whatever the roles. Starts the tracer (spans before the
     /// first request count too) and creates the database gauges.
     /// </summary>
