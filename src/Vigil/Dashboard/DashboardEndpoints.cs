@@ -15,7 +15,10 @@ namespace Vigil.Dashboard;
 /// </summary>
 public static class DashboardEndpoints
 {
-    /// <summary>A stream ends after this long; the page opens a new one with a fresh token, so a revoked key's stream does not outlive it by more.</summary>
+    /// <summary>
+    /// A stream ends after this long, or when a person's bearer token stops being accepted if that is sooner; the page
+    /// opens a new one with a fresh token, so a revoked key's stream does not outlive it by more, and an expired token's not at all.
+    /// </summary>
     public static readonly TimeSpan StreamLifetime = TimeSpan.FromMinutes(15);
 
     /// <summary>A comment line this often keeps proxies from closing a quiet stream.</summary>
@@ -43,7 +46,7 @@ public static class DashboardEndpoints
         group.MapGet("/ward", WardAsync).RequireAuthorization(Access.Read).Produces<WardView>().ProducesProblem(404).ProducesProblem(422);
         group.MapPost("/stream-tokens", (HttpContext http, StreamTokens tokens) =>
         {
-            var (token, expires) = tokens.Issue(Caller.From(http.User));
+            var (token, expires) = tokens.Issue(Caller.From(http.User), Caller.AcceptedUntil(http.User));
             return TypedResults.Ok(new TokenView(token, expires));
         }).RequireAuthorization(Access.Read);
         group.MapGet("/stream", StreamAsync).RequireAuthorization(Access.Stream).Produces(200, contentType: "text/event-stream");
@@ -72,7 +75,7 @@ public static class DashboardEndpoints
     /// <c>text/event-stream</c>: <c>hello</c> once subscribed (read the ward after it, and nothing is missed), then
     /// <c>tile</c> with a patient's whole tile each time it changes and <c>alerts</c> when their open alerts change.
     /// </summary>
-    private static async Task StreamAsync(HttpContext http, LiveFeed feed, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    private static async Task StreamAsync(HttpContext http, LiveFeed feed, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
         var tenant = Caller.From(http.User).Tenant;
         var options = json.Value.SerializerOptions;
@@ -82,7 +85,8 @@ public static class DashboardEndpoints
         response.Headers.CacheControl = "no-cache, no-store";
         response.Headers["X-Accel-Buffering"] = "no";
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        lifetime.CancelAfter(StreamLifetime);
+        var lasts = Caller.AcceptedUntil(http.User) is { } until && until - clock.GetUtcNow() < StreamLifetime ? until - clock.GetUtcNow() : StreamLifetime;
+        lifetime.CancelAfter(lasts > TimeSpan.Zero ? lasts : TimeSpan.Zero);
         var ct = lifetime.Token;
         using var subscription = feed.Subscribe(tenant);
         try

@@ -26,8 +26,7 @@ public sealed class StreamTokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var caller = tokens.Read(values[0]!);
-        if (caller is null)
+        if (tokens.Read(values[0]!) is not var (caller, acceptedUntil))
         {
             return AuthenticateResult.Fail("Unknown or expired stream token.");
         }
@@ -57,6 +56,11 @@ public sealed class StreamTokenAuthenticationHandler(
         if (caller.CustomerId is not null)
         {
             claims.Add(new Claim(Caller.CustomerClaim, caller.CustomerId));
+        }
+
+        if (acceptedUntil is { } until)
+        {
+            claims.Add(new Claim(Caller.AcceptedUntilClaim, until.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));

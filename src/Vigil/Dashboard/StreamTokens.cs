@@ -8,6 +8,8 @@ namespace Vigil.Dashboard;
 /// <c>X-Api-Key</c> header, and a key in a URL would end up in logs and history; so the page trades its key, over an
 /// ordinary authenticated request, for a token that names the key and its customer, is signed and encrypted with
 /// ASP.NET Core's data protection (keys in the data directory), and opens a stream only within <see cref="Lifetime"/>.
+/// A token of a person's bearer token carries when that stops being accepted: the token opens no stream after it, and
+/// the stream it opens ends at it.
 /// </summary>
 public sealed class StreamTokens(IDataProtectionProvider protection, TimeProvider clock)
 {
@@ -17,24 +19,36 @@ public sealed class StreamTokens(IDataProtectionProvider protection, TimeProvide
     private readonly ITimeLimitedDataProtector _protector =
         protection.CreateProtector("Vigil.Dashboard.StreamToken.v1").ToTimeLimitedDataProtector();
 
-    public (string Token, DateTimeOffset ExpiresAt) Issue(Caller caller)
+    /// <summary>A token for <paramref name="caller"/>, whose credential is accepted until <paramref name="acceptedUntil"/> (null: until revoked).</summary>
+    public (string Token, DateTimeOffset ExpiresAt) Issue(Caller caller, DateTimeOffset? acceptedUntil)
     {
         var expires = clock.GetUtcNow() + Lifetime;
-        return (_protector.Protect($"{caller.Id}\n{caller.Role}\n{caller.CustomerId}", expires), expires);
+        if (acceptedUntil < expires)
+        {
+            expires = acceptedUntil.Value;
+        }
+
+        var until = acceptedUntil?.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        return (_protector.Protect($"{caller.Id}\n{caller.Role}\n{caller.CustomerId}\n{until}", expires), expires);
     }
 
-    /// <summary>The caller a token was issued to, or null when it is forged, altered or expired.</summary>
-    public Caller? Read(string token)
+    /// <summary>
+    /// The caller a token was issued to and when its credential stops being accepted (null: until revoked), or null
+    /// when the token is forged, altered or expired.
+    /// </summary>
+    public (Caller Caller, DateTimeOffset? AcceptedUntil)? Read(string token)
     {
         try
         {
             var parts = _protector.Unprotect(token, out var expires).Split('\n');
-            if (parts.Length != 3 || expires < clock.GetUtcNow())
+            if (parts.Length != 4 || expires < clock.GetUtcNow())
             {
                 return null;
             }
 
-            return new Caller(parts[0], parts[1], parts[2].Length == 0 ? null : parts[2]);
+            DateTimeOffset? acceptedUntil = parts[3].Length == 0 ? null
+                : DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture));
+            return (new Caller(parts[0], parts[1], parts[2].Length == 0 ? null : parts[2]), acceptedUntil);
         }
         catch (System.Security.Cryptography.CryptographicException)
         {

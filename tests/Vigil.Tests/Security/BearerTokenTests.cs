@@ -233,4 +233,46 @@ public sealed class BearerTokenTests(BearerServerFixture fixture) : IClassFixtur
         stream.Response.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await stream.NextAsync(Http.Ct)).Name.ShouldBe("hello");
     }
+
+    [Fact]
+    public async Task A_tokens_live_stream_ends_when_the_token_stops_being_accepted()
+    {
+        await Server.CreateCustomerAsync("jwt-stream-end");
+        // Expired 55 s ago: accepted for about 5 s more, within the clock skew of 60 s.
+        var token = (await MintAsync([Signed(Tokens.Rsa, Claims(new[] { "viewer" }, "jwt-stream-end", exp: -55))]))[0];
+        using var client = Bearer(token);
+        var issued = await (await client.PostAsync("/api/v1/dashboard/stream-tokens", null, Http.Ct)).ShouldBeAsync(HttpStatusCode.OK);
+        // The stream token lasts no longer than the bearer token (a minute otherwise).
+        issued.GetProperty("expiresAt").GetDateTimeOffset().ShouldBeLessThanOrEqualTo(DateTimeOffset.UtcNow.AddSeconds(6));
+        using var anonymous = Server.Client();
+        await using var stream = await SseStream.OpenAsync(anonymous,
+            $"/api/v1/dashboard/stream?access_token={Uri.EscapeDataString(issued.GetProperty("token").GetString()!)}", Http.Ct);
+        stream.Response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await stream.NextAsync(Http.Ct)).Name.ShouldBe("hello");
+
+        // The server ends the stream when the token stops being accepted, not after the 15 minutes a stream may last.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Http.Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        await Should.ThrowAsync<EndOfStreamException>(async () =>
+        {
+            while (true)
+            {
+                await stream.NextAsync(deadline.Token);
+            }
+        });
+
+        // And the expired token gets no new stream token.
+        await WaitUntilRefusedAsync(client);
+    }
+
+    /// <summary>The token's last accepted moment is about now; the next calls are refused with 401 once it has passed.</summary>
+    private static async Task WaitUntilRefusedAsync(HttpClient client)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Http.Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while ((await client.PostAsync("/api/v1/dashboard/stream-tokens", null, deadline.Token)).StatusCode != HttpStatusCode.Unauthorized)
+        {
+            await Task.Yield();
+        }
+    }
 }

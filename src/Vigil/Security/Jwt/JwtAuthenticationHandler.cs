@@ -54,19 +54,23 @@ public sealed class JwtAuthenticationHandler(
 
         if (result.Claims.TryGetProperty("sub", out var sub) && sub.ValueKind == JsonValueKind.String && sub.GetString() is { Length: > 0 } subject)
         {
-            return AuthenticateResult.Success(new AuthenticationTicket(Principal(subject, result.Claims), SchemeName));
+            return AuthenticateResult.Success(new AuthenticationTicket(Principal(subject, result.Claims, result.AcceptedUntil), SchemeName));
         }
 
         return AuthenticateResult.Fail("The token names no subject (sub).");
     }
 
-    private static ClaimsPrincipal Principal(string subject, JsonElement claims)
+    private static ClaimsPrincipal Principal(string subject, JsonElement claims, DateTimeOffset acceptedUntil)
     {
         var customer = claims.TryGetProperty(Caller.CustomerClaim, out var c) && c.ValueKind == JsonValueKind.String && c.GetString() is { Length: > 0 } id
             ? id : null;
         var named = RoleNames(claims).ToHashSet(StringComparer.Ordinal);
         var role = PersonRoles.FirstOrDefault(named.Contains);
-        var identity = new List<Claim> { new(ClaimTypes.NameIdentifier, "user:" + subject) };
+        var identity = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, "user:" + subject),
+            new(Caller.AcceptedUntilClaim, acceptedUntil.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        };
         // Only an admin may stand outside every customer (a system administrator), as with API keys.
         if (role is not null && (customer is not null || role == Role.Admin))
         {

@@ -19,6 +19,9 @@ public sealed class JwtValidator(IOptions<JwtOptions> options, JwtKeys keys, Tim
     {
         public bool Valid => Error is null;
 
+        /// <summary>The last moment Vigil accepts the token: its expiry plus the clock skew allowed.</summary>
+        public DateTimeOffset AcceptedUntil { get; init; }
+
         public static Result Refused(string error) => new(default, error);
     }
 
@@ -64,7 +67,9 @@ public sealed class JwtValidator(IOptions<JwtOptions> options, JwtKeys keys, Tim
             return Result.Refused("The token's signature does not verify.");
         }
 
-        return CheckClaims(claims) is { } error ? Result.Refused(error) : new Result(claims, null);
+        return CheckClaims(claims) is { } error
+            ? Result.Refused(error)
+            : new Result(claims, null) { AcceptedUntil = DateTimeOffset.FromUnixTimeMilliseconds((long)((NumericDate(claims, "exp")!.Value + _options.ClockSkewSeconds) * 1000)) };
     }
 
     private static bool Verifies(JsonWebKeySet.Key key, byte[] signingInput, byte[] signature) => key.Value switch
