@@ -73,10 +73,14 @@ public static class VigilCli
         var tlsCert = new Option<string>("--tls-cert") { Description = "Serve HTTPS with this certificate: PEM (with --tls-key) or PKCS#12 (with --tls-password)" };
         var tlsKey = new Option<string>("--tls-key") { Description = "The PEM private key of --tls-cert" };
         var tlsPassword = new Option<string>("--tls-password") { Description = "The password of a PKCS#12 --tls-cert or an encrypted --tls-key" };
+        var trustedProxies = new Option<string>("--trusted-proxies")
+        {
+            Description = "Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto count: addresses and CIDR networks, comma-separated (default: none)",
+        };
         var command = new Command("serve", "Run Vigil: every role in one process (the default), or the roles --roles names")
         {
             urls, dataDir, roles, storage, connectionString, log, kafkaBootstrap, kafkaConfig, hl7Port, hl7Address, demo, otlpEndpoint, logFormat,
-            shutdownTimeout, jwtJwksFile, jwtJwksUrl, jwtIssuer, jwtAudience, tlsCert, tlsKey, tlsPassword,
+            shutdownTimeout, jwtJwksFile, jwtJwksUrl, jwtIssuer, jwtAudience, tlsCert, tlsKey, tlsPassword, trustedProxies,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, cancellationToken) =>
@@ -105,6 +109,7 @@ public static class VigilCli
                     [$"{Vigil}:Tls:CertificatePath"] = result.GetValue(tlsCert),
                     [$"{Vigil}:Tls:KeyPath"] = result.GetValue(tlsKey),
                     [$"{Vigil}:Tls:Password"] = result.GetValue(tlsPassword),
+                    [$"{Vigil}:TrustedProxies"] = result.GetValue(trustedProxies),
                 };
                 foreach (var (key, value) in KafkaSettings(result.GetValue(kafkaConfig)))
                 {

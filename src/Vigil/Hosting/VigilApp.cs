@@ -13,6 +13,7 @@ using Vigil.Hosting.Readiness;
 using Vigil.Processing;
 using Vigil.Security;
 using Vigil.Security.Https;
+using Vigil.Security.Proxies;
 using Vigil.Security.RateLimits;
 using Vigil.Simulation;
 using Vigil.Storage.Sqlite;
@@ -59,6 +60,7 @@ public static class VigilApp
         builder.AddVigilObservability();
         configure?.Invoke(builder);
         builder.AddVigilHttps();
+        builder.AddVigilTrustedProxies();
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls("http://127.0.0.1:8080");
@@ -68,6 +70,7 @@ public static class VigilApp
 
         var app = builder.Build();
         app.UseVigilRequestSpans();
+        app.UseVigilTrustedProxies();
         app.Use((context, next) => Problems.Handle(context, next));
         app.UseVigilHttps();
         app.UseAuthentication();
