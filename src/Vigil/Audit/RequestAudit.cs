@@ -14,7 +14,7 @@ namespace Vigil.Audit;
 /// before its answer leaves: the entry is written in <c>OnStarting</c>, when the status is set and nothing is sent yet,
 /// and the headers wait for its commit. A gRPC call's outcome is in its trailers, so it is recorded when the call's
 /// handler returns and before the trailers go; a trailers-only answer (an error) is recorded in <c>OnStarting</c>.
-/// The ingest endpoints write their entry in their own write job instead (<see cref="RecordWithin"/>).
+/// The ingest endpoints (readings, events, a FHIR Observation or transaction Bundle) write their entry in their own write job instead (<see cref="RecordWithin"/>).
 /// Anonymous requests (health, requests without a valid key, which get 401) are not recorded.
 /// </summary>
 public sealed class RequestAudit(RequestDelegate next, AuditTrail trail, TimeProvider clock, ILogger<RequestAudit> logger)

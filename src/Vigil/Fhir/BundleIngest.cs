@@ -14,7 +14,9 @@ namespace Vigil.Fhir;
 /// its own: every entry is its own write job, refused alone. Patients are written before Observations, so an
 /// Observation may name a Patient of the same Bundle by its fullUrl or MRN.
 /// </summary>
-internal sealed class BundleIngest(string customerId, bool mayWritePatients, GroupCommitter writer, ReadingStore readings, ReferenceStore reference, DateTimeOffset now)
+internal sealed class BundleIngest(
+    string customerId, bool mayWritePatients, GroupCommitter writer, ReadingStore readings, ReferenceStore reference, DateTimeOffset now,
+    Action<WriteContext>? recordWithin = null)
 {
     private sealed class Entry(int index)
     {
@@ -205,6 +207,7 @@ internal sealed class BundleIngest(string customerId, bool mayWritePatients, Gro
 
                 if (observations.Count == 0)
                 {
+                    recordWithin?.Invoke(ctx);
                     return;
                 }
 
@@ -232,6 +235,8 @@ internal sealed class BundleIngest(string customerId, bool mayWritePatients, Gro
                         owner[i].Status = StatusCodes.Status201Created;
                     }
                 }
+
+                recordWithin?.Invoke(ctx);
             }, cancellationToken);
         }
         catch (EntryRejectedException e)

@@ -102,7 +102,13 @@ public static class FhirEndpoints
                 return new FhirResult(StatusCodes.Status200OK, OperationOutcome.Of(issues));
             }
 
-            var created = await writer.WriteAsync(ctx => ObservationIngest.Store(ctx, readings, prepared), cancellationToken);
+            // The request's audit entry commits with the reading: one commit, and never one without the other.
+            var created = await writer.WriteAsync(ctx =>
+            {
+                var stored = ObservationIngest.Store(ctx, readings, prepared);
+                Audit.RequestAudit.RecordWithin(http, ctx, stored ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+                return stored;
+            }, cancellationToken);
             return new FhirResult(created ? StatusCodes.Status201Created : StatusCodes.Status200OK, prepared.Representation(),
                 $"{BaseUrl(http.Request)}/Observation/{prepared.Id}");
         }
@@ -122,7 +128,10 @@ public static class FhirEndpoints
 
         using (document)
         {
-            var bundle = new BundleIngest(tenant, mayWritePatients, writer, readings, reference, clock.GetUtcNow());
+            // A transaction's audit entry commits with it (its answer is 200 once it has); a batch's entries are
+            // jobs of their own, and the request is recorded when it is answered.
+            var bundle = new BundleIngest(tenant, mayWritePatients, writer, readings, reference, clock.GetUtcNow(),
+                ctx => Audit.RequestAudit.RecordWithin(http, ctx, StatusCodes.Status200OK));
             return await bundle.HandleAsync(document.RootElement, options.Value.MaxBatchItems, cancellationToken);
         }
     }

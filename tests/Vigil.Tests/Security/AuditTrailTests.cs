@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Vigil.Tests.Fhir;
 using Vigil.Tests.Hl7;
 using Vigil.Tests.Infrastructure;
 
@@ -93,6 +94,23 @@ public abstract class AuditTrailTests(ServerFixture fixture)
             Db.Scalar("SELECT COUNT(*) FROM audit_log WHERE customer_id = 'audit-fhir' AND route = '/api/v1/dashboard/stream' AND actor = @a",
                 ("@a", admin)).ShouldBe(1);
         }
+    }
+
+    [Fact]
+    public async Task A_FHIR_Observation_and_a_transaction_Bundle_are_recorded_once_each_with_their_answer()
+    {
+        using var tenant = await Tenant.CreateAsync(Server, "audit-fhir-w");
+        var device = Actor(tenant.Device);
+        var observation = Fhir.Fhir.Observation("8867-4", Fhir.Fhir.Quantity(72, "/min"), extra: ""","id":"hr-a" """);
+        (await tenant.Device.PostFhirAsync("/fhir/Observation", observation)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        // Stored with the reading, in its commit: the entry is there as soon as the answer is.
+        Db.Scalar("SELECT COUNT(*) FROM audit_log WHERE customer_id = 'audit-fhir-w' AND route = '/fhir/Observation' AND outcome = '201'").ShouldBe(1);
+        (await tenant.Device.PostFhirAsync("/fhir/Observation", observation)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var bundle = Fhir.Fhir.Bundle("transaction", Fhir.Fhir.Observation("9279-1", Fhir.Fhir.Quantity(16, "/min"), extra: ""","id":"rr-a" """));
+        (await tenant.Device.PostFhirAsync("/fhir", bundle)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var writes = await TrailAsync(tenant.Admin, $"?actor={device}&action=create");
+        writes.Select(e => (Text(e, "route"), Text(e, "outcome"))).ShouldBe([("/fhir", "200"), ("/fhir/Observation", "200"), ("/fhir/Observation", "201")]);
     }
 
     [Fact]
