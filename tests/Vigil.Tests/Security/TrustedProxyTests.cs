@@ -24,14 +24,10 @@ public sealed class TrustedProxyTests(TrustedProxyServerFixture behindProxy, Ser
     public async Task Behind_a_trusted_proxy_the_trail_records_the_client_and_HSTS_follows_the_proxys_https()
     {
         using var tenant = await Tenant.CreateAsync(behindProxy.Server, "proxied-" + Guid.NewGuid().ToString("N")[..6]);
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/patients/p/readings");
+
         // The client, then a first proxy (also trusted), as a chain of two proxies would send it.
-        request.Headers.Add("X-Forwarded-For", "203.0.113.7, 127.0.0.2");
-        request.Headers.Add("X-Forwarded-Proto", "https");
+        var response = await ReadForwardedAsync(tenant, "203.0.113.7, 127.0.0.2");
 
-        var response = await tenant.Admin.SendAsync(request, Http.Ct);
-
-        response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Headers.TryGetValues("Strict-Transport-Security", out var hsts).ShouldBeTrue();
         hsts.ShouldHaveSingleItem().ShouldStartWith("max-age=");
         (await AddressesAsync(tenant)).ShouldBe(["203.0.113.7"]);
@@ -41,15 +37,22 @@ public sealed class TrustedProxyTests(TrustedProxyServerFixture behindProxy, Ser
     public async Task Without_trusted_proxies_the_headers_change_nothing()
     {
         using var tenant = await Tenant.CreateAsync(direct.Server, "direct-" + Guid.NewGuid().ToString("N")[..6]);
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/patients/p/readings");
-        request.Headers.Add("X-Forwarded-For", "203.0.113.7");
-        request.Headers.Add("X-Forwarded-Proto", "https");
 
-        var response = await tenant.Admin.SendAsync(request, Http.Ct);
+        var response = await ReadForwardedAsync(tenant, "203.0.113.7");
 
-        response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Headers.Contains("Strict-Transport-Security").ShouldBeFalse();
         (await AddressesAsync(tenant)).ShouldBe(["127.0.0.1"]);
+    }
+
+    /// <summary>Reads patient p's readings as forwarded by a proxy that received them over HTTPS from <paramref name="forwardedFor"/>.</summary>
+    private static async Task<HttpResponseMessage> ReadForwardedAsync(Tenant tenant, string forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/patients/p/readings");
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        request.Headers.Add("X-Forwarded-Proto", "https");
+        var response = await tenant.Admin.SendAsync(request, Http.Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        return response;
     }
 
     /// <summary>The addresses the trail recorded for reads of patient p's readings.</summary>
