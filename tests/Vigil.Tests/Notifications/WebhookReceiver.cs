@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Vigil.Tests.Infrastructure;
 
 namespace Vigil.Tests.Notifications;
 
@@ -38,10 +39,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Answer> _planned = new();
-    private readonly List<Request> _requests = [];
-    private readonly Lock _lock = new();
+    private readonly Received<Request> _requests = new();
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _hanging;
 
     private WebhookReceiver(WebApplication app, string secret)
@@ -60,16 +59,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Requests being held without an answer right now.</summary>
     public int Hanging => Volatile.Read(ref _hanging);
 
-    public IReadOnlyList<Request> Requests
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _requests];
-            }
-        }
-    }
+    public IReadOnlyList<Request> Requests => _requests.Items;
 
     public static async Task<WebhookReceiver> StartAsync(string? secret = null)
     {
@@ -99,29 +89,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Waits until the requests received satisfy <paramref name="condition"/>; woken by each request, never by a timer.</summary>
     public async Task<IReadOnlyList<Request>> WaitForAsync(Func<IReadOnlyList<Request>, bool> condition, TimeSpan timeout)
     {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (true)
-        {
-            Task changed;
-            lock (_lock)
-            {
-                changed = _changed.Task;
-                if (condition(_requests))
-                {
-                    return [.. _requests];
-                }
-            }
-
-            try
-            {
-                await changed.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"the receiver's requests did not meet the condition within {timeout}; received: "
-                    + string.Join(", ", Requests.Select(r => $"{r.Event}:{r.Answered}")));
-            }
-        }
+        var (requests, met) = await _requests.WaitForAsync(condition, timeout, CancellationToken.None);
+        return met ? requests : throw new TimeoutException($"the receiver's requests did not meet the condition within {timeout}; received: "
+            + string.Join(", ", requests.Select(r => $"{r.Event}:{r.Answered}")));
     }
 
     private async Task HandleAsync(HttpContext http)
@@ -140,12 +110,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
         var request = new Request(DateTimeOffset.UtcNow, http.Request.Headers["X-Vigil-Delivery"].ToString(), http.Request.Headers["X-Vigil-Event"].ToString(),
             CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature)), doc.RootElement.Clone(), answer);
-        lock (_lock)
-        {
-            _requests.Add(request);
-            _changed.TrySetResult();
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
+        _requests.Add([request]);
 
         switch (answer)
         {

@@ -19,9 +19,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
     public sealed record ReceivedSpan(string TraceId, string SpanId, string ParentSpanId, string Name, int Kind, string Scope, IReadOnlyDictionary<string, string> Attributes);
 
     private readonly WebApplication _app;
-    private readonly List<ReceivedSpan> _spans = [];
-    private readonly Lock _lock = new();
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Vigil.Tests.Infrastructure.Received<ReceivedSpan> _spans = new();
 
     private OtlpReceiver(WebApplication app) => _app = app;
 
@@ -41,44 +39,11 @@ public sealed class OtlpReceiver : IAsyncDisposable
         return receiver;
     }
 
-    public IReadOnlyList<ReceivedSpan> Spans
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _spans];
-            }
-        }
-    }
+    public IReadOnlyList<ReceivedSpan> Spans => _spans.Items;
 
-    /// <summary>Waits until the spans received satisfy <paramref name="condition"/>; woken by each export, never by a timer.</summary>
-    public async Task<IReadOnlyList<ReceivedSpan>> WaitForAsync(Func<IReadOnlyList<ReceivedSpan>, bool> condition, TimeSpan timeout)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Vigil.Tests.Infrastructure.Http.Ct);
-        deadline.CancelAfter(timeout);
-        while (true)
-        {
-            Task changed;
-            lock (_lock)
-            {
-                changed = _changed.Task;
-                if (condition(_spans))
-                {
-                    return [.. _spans];
-                }
-            }
-
-            try
-            {
-                await changed.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return Spans;
-            }
-        }
-    }
+    /// <summary>Waits until the spans received satisfy <paramref name="condition"/>; woken by each export, never by a timer. Returns every span received either way.</summary>
+    public async Task<IReadOnlyList<ReceivedSpan>> WaitForAsync(Func<IReadOnlyList<ReceivedSpan>, bool> condition, TimeSpan timeout) =>
+        (await _spans.WaitForAsync(condition, timeout, Vigil.Tests.Infrastructure.Http.Ct)).Items;
 
     private async Task HandleAsync(HttpContext http)
     {
@@ -90,12 +55,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
             Convert.ToHexStringLower(span.TraceId.Span), Convert.ToHexStringLower(span.SpanId.Span), Convert.ToHexStringLower(span.ParentSpanId.Span),
             span.Name, span.Kind, s.Scope?.Name ?? "",
             span.Attributes.GroupBy(a => a.Key).ToDictionary(g => g.Key, g => Text(g.Last().Value))))).ToList();
-        lock (_lock)
-        {
-            _spans.AddRange(received);
-            _changed.TrySetResult();
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
+        _spans.Add(received);
 
         http.Response.ContentType = "application/x-protobuf";
         await http.Response.Body.WriteAsync(Google.Protobuf.MessageExtensions.ToByteArray(new ExportTraceServiceResponse()), http.RequestAborted);
