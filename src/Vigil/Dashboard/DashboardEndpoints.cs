@@ -85,8 +85,8 @@ public static class DashboardEndpoints
         response.Headers.CacheControl = "no-cache, no-store";
         response.Headers["X-Accel-Buffering"] = "no";
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        var lasts = Caller.AcceptedUntil(http.User) is { } until && until - clock.GetUtcNow() < StreamLifetime ? until - clock.GetUtcNow() : StreamLifetime;
-        lifetime.CancelAfter(lasts > TimeSpan.Zero ? lasts : TimeSpan.Zero);
+        var left = Caller.AcceptedUntil(http.User) is { } until ? until - clock.GetUtcNow() : StreamLifetime;
+        lifetime.CancelAfter(TimeSpan.FromTicks(Math.Clamp(left.Ticks, 0, StreamLifetime.Ticks)));
         var ct = lifetime.Token;
         using var subscription = feed.Subscribe(tenant);
         try

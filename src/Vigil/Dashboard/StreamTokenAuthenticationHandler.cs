@@ -60,7 +60,7 @@ public sealed class StreamTokenAuthenticationHandler(
 
         if (acceptedUntil is { } until)
         {
-            claims.Add(new Claim(Caller.AcceptedUntilClaim, until.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            claims.Add(Caller.AcceptedUntilClaimOf(until));
         }
 
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));

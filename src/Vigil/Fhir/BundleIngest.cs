@@ -205,34 +205,31 @@ internal sealed class BundleIngest(
                     Run(entry, () => WritePatient(ctx, entry));
                 }
 
-                if (observations.Count == 0)
+                if (observations.Count > 0)
                 {
-                    recordWithin?.Invoke(ctx);
-                    return;
-                }
-
-                IngestResult result;
-                try
-                {
-                    result = readings.Ingest(ctx, new PreparedReadings(customerId, readingsOf, observations[0].Prepared!.Readings.ReceivedAt, messages));
-                }
-                catch (RejectedException e)
-                {
-                    var at = e.Errors.Select(x => x.Index).FirstOrDefault(i => i is not null) ?? 0;
-                    throw new EntryRejectedException(owner[at].Index, e);
-                }
-
-                foreach (var entry in observations)
-                {
-                    entry.Status = StatusCodes.Status200OK;
-                    entry.Location = $"Observation/{entry.Prepared!.Id}";
-                }
-
-                for (var i = 0; i < owner.Count; i++)
-                {
-                    if (result.Stored[i])
+                    IngestResult result;
+                    try
                     {
-                        owner[i].Status = StatusCodes.Status201Created;
+                        result = readings.Ingest(ctx, new PreparedReadings(customerId, readingsOf, observations[0].Prepared!.Readings.ReceivedAt, messages));
+                    }
+                    catch (RejectedException e)
+                    {
+                        var at = e.Errors.Select(x => x.Index).FirstOrDefault(i => i is not null) ?? 0;
+                        throw new EntryRejectedException(owner[at].Index, e);
+                    }
+
+                    foreach (var entry in observations)
+                    {
+                        entry.Status = StatusCodes.Status200OK;
+                        entry.Location = $"Observation/{entry.Prepared!.Id}";
+                    }
+
+                    for (var i = 0; i < owner.Count; i++)
+                    {
+                        if (result.Stored[i])
+                        {
+                            owner[i].Status = StatusCodes.Status201Created;
+                        }
                     }
                 }
 

@@ -13,6 +13,10 @@ public sealed record Caller(string Id, string Role, string? CustomerId)
     /// </summary>
     public const string AcceptedUntilClaim = "vigil_accepted_until";
 
+    /// <summary>The claim saying the credential is accepted until <paramref name="until"/>.</summary>
+    public static Claim AcceptedUntilClaimOf(DateTimeOffset until) =>
+        new(AcceptedUntilClaim, until.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>When the credential of <paramref name="user"/> stops being accepted, if it ever does on its own.</summary>
     public static DateTimeOffset? AcceptedUntil(ClaimsPrincipal user) =>
         long.TryParse(user.FindFirstValue(AcceptedUntilClaim), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms)

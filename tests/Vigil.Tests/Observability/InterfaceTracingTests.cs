@@ -88,10 +88,10 @@ public abstract class InterfaceTracingTests(TracingServerFixture fixture)
     private async Task<ReceivedSpan> StagesFollowAsync(HashSet<string> before, Func<ReceivedSpan, bool> tookItIn)
     {
         string[] stages = ["enrich", "analyze"];
-        var spans = await fixture.Receiver.WaitForAsync(
-            all => all.Any(taken => !before.Contains(taken.SpanId) && tookItIn(taken) && stages.All(stage => all.Any(s => IsStage(s, stage, taken)))),
-            Deadline);
-        var taken = spans.SingleOrDefault(s => !before.Contains(s.SpanId) && tookItIn(s) && stages.All(stage => spans.Any(x => IsStage(x, stage, s))));
+        IEnumerable<ReceivedSpan> Followed(IReadOnlyList<ReceivedSpan> all) =>
+            all.Where(taken => !before.Contains(taken.SpanId) && tookItIn(taken) && stages.All(stage => all.Any(s => IsStage(s, stage, taken))));
+        var spans = await fixture.Receiver.WaitForAsync(all => Followed(all).Any(), Deadline);
+        var taken = Followed(spans).SingleOrDefault();
         taken.ShouldNotBeNull("new spans: " + string.Join(" | ", spans.Where(s => !before.Contains(s.SpanId))
             .Select(s => $"{s.Scope}:{s.Name} trace {s.TraceId} span {s.SpanId} parent {s.ParentSpanId} {string.Join(",", s.Attributes.Select(a => $"{a.Key}={a.Value}"))}")));
         foreach (var stage in stages)

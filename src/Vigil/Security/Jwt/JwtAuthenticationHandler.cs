@@ -69,7 +69,7 @@ public sealed class JwtAuthenticationHandler(
         var identity = new List<Claim>
         {
             new(ClaimTypes.NameIdentifier, "user:" + subject),
-            new(Caller.AcceptedUntilClaim, acceptedUntil.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            Caller.AcceptedUntilClaimOf(acceptedUntil),
         };
         // Only an admin may stand outside every customer (a system administrator), as with API keys.
         if (role is not null && (customer is not null || role == Role.Admin))

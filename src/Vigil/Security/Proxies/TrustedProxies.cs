@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 using Vigil.Hosting;
 
 namespace Vigil.Security.Proxies;
@@ -39,7 +40,7 @@ public static class TrustedProxies
     /// <summary>Outermost but for the request span, so every later part (HSTS, rate limits, the audit) sees the client.</summary>
     public static WebApplication UseVigilTrustedProxies(this WebApplication app)
     {
-        if (Parse(app.Configuration[Setting]).Count > 0)
+        if (app.Services.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value.KnownIPNetworks.Count > 0)
         {
             app.UseForwardedHeaders();
         }
