@@ -49,27 +49,35 @@ public static class ObservabilityModule
     /// /vigil.v1.IngestService/IngestBatch") and tags it with the method, route and answer status, after OpenTelemetry's
     /// HTTP server conventions. Never the path: it may name a patient. Without this the span is
     /// "Microsoft.AspNetCore.Hosting.HttpRequestIn" with no attributes, whatever the request. Outermost, so the status
-    /// is the one the client gets.
+    /// is the one the client gets. Not in the pipeline at all when tracing is off.
     /// </summary>
-    public static IApplicationBuilder UseVigilRequestSpans(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    public static IApplicationBuilder UseVigilRequestSpans(this IApplicationBuilder app)
     {
-        var span = System.Diagnostics.Activity.Current;
-        try
+        if (!app.ApplicationServices.GetRequiredService<Tracing>().Enabled)
         {
-            await next(http);
+            return app;
         }
-        finally
+
+        return app.Use(async (http, next) =>
         {
-            if (span is { IsAllDataRequested: true })
+            var span = System.Diagnostics.Activity.Current;
+            try
             {
-                var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
-                span.DisplayName = route is null ? http.Request.Method : $"{http.Request.Method} {route}";
-                span.SetTag("http.request.method", http.Request.Method);
-                span.SetTag("http.route", route);
-                span.SetTag("http.response.status_code", http.Response.StatusCode);
+                await next(http);
             }
-        }
-    });
+            finally
+            {
+                if (span is { IsAllDataRequested: true })
+                {
+                    var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+                    span.DisplayName = route is null ? http.Request.Method : $"{http.Request.Method} {route}";
+                    span.SetTag("http.request.method", http.Request.Method);
+                    span.SetTag("http.route", route);
+                    span.SetTag("http.response.status_code", http.Response.StatusCode);
+                }
+            }
+        });
+    }
 
     /// <summary>
     /// <c>GET /metrics</c>, anonymous like <c>/health</c>, mapped whatever the roles. Starts the tracer (spans before the
